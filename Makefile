@@ -1,0 +1,103 @@
+# lazymm — top-level build.
+#
+#   make                  build everything into build/
+#   make check            build and run every test; ends with "N passed, M failed"
+#   make check SAN=address|undefined|thread
+#                         rebuild into build-<san>/ and run the suite under it
+#   make run [QUICK=1]    the main job (the benchmark), results in results/
+#   make install PREFIX=/usr/local
+#   make clean
+#
+# Each component adds itself through a module.mk fragment in its own folder:
+# it appends its objects, binaries and test lists to the variables below.
+
+CC      ?= cc
+ifeq ($(origin CC),default)
+CC      := cc
+endif
+PREFIX  ?= /usr/local
+SAN     ?=
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CSTD    := -std=c11
+OPT     ?= -O2 -g
+CPPFLAGS_BASE := -D_GNU_SOURCE -Iinclude
+CFLAGS_BASE   := $(CSTD) $(OPT) $(WARN) -pthread -fPIC
+LDFLAGS_BASE  := -pthread
+LDLIBS_BASE   :=
+
+ifeq ($(SAN),)
+B := build
+else ifeq ($(SAN),address)
+B := build-address
+CFLAGS_BASE  += -fsanitize=address -fno-omit-frame-pointer
+LDFLAGS_BASE += -fsanitize=address
+else ifeq ($(SAN),undefined)
+B := build-undefined
+CFLAGS_BASE  += -fsanitize=undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+LDFLAGS_BASE += -fsanitize=undefined
+else ifeq ($(SAN),thread)
+B := build-thread
+CFLAGS_BASE  += -fsanitize=thread -DLAZYMM_TSAN=1
+LDFLAGS_BASE += -fsanitize=thread
+else
+$(error SAN='$(SAN)' is not accepted: use SAN=address, SAN=undefined or SAN=thread)
+endif
+
+# A compiler change must not reuse objects built by the other one.
+CCID := $(notdir $(firstword $(CC)))
+ifneq ($(CCID),cc)
+ifneq ($(CCID),gcc)
+B := $(B)-$(CCID)
+endif
+endif
+
+ALL_CPPFLAGS = $(CPPFLAGS_BASE) $(CPPFLAGS)
+ALL_CFLAGS   = $(CFLAGS_BASE) $(CFLAGS)
+ALL_LDFLAGS  = $(LDFLAGS_BASE) $(LDFLAGS)
+
+# Filled in by the module.mk fragments.
+BINS        :=
+LIBS        :=
+TEST_LISTS  :=
+TEST_BINS   :=
+HEADERS_PUB :=
+
+.PHONY: all check run install uninstall clean verify lint
+all:
+
+-include lib/hazptr/module.mk
+-include bench/module.mk
+-include tests/hazptr/module.mk
+-include model/module.mk
+-include cli/module.mk
+-include tests/model/module.mk
+-include verify/module.mk
+-include kernel/module.mk
+
+all: $(LIBS) $(BINS) $(TEST_BINS)
+
+# Pattern rule: every object lands under $(B)/ mirroring the source tree.
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+check: all
+	@B=$(B) SAN=$(SAN) CC="$(CC)" sh tests/run.sh $(TEST_LISTS)
+
+install: $(LIBS)
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 $(HEADERS_PUB) $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(B)/libhazptr.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(B)/libhazptr.so $(DESTDIR)$(PREFIX)/lib/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' lib/hazptr/hazptr.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/hazptr.pc
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/include/,$(notdir $(HEADERS_PUB)))
+	rm -f $(DESTDIR)$(PREFIX)/lib/libhazptr.a $(DESTDIR)$(PREFIX)/lib/libhazptr.so
+	rm -f $(DESTDIR)$(PREFIX)/lib/pkgconfig/hazptr.pc
+
+clean:
+	rm -rf build build-*
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
