@@ -1,0 +1,432 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * hazptr.h - C11 hazard pointers for lazymm.
+ *
+ * Two kinds of domain share one library:
+ *
+ *  - struct hazptr_domain: classic hazard pointers.  Each thread owns one
+ *    record per domain (HAZPTR_NR_SLOTS slots, registered on first use,
+ *    released at thread exit).  Readers protect objects loaded from an
+ *    atomic source; updaters retire unlinked objects, which the domain
+ *    reclaims in batches once no slot holds them.  The reader fast path is
+ *    inline: a store, a compiler barrier and a reload when the process may
+ *    use membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), a store, a seq_cst
+ *    fence and a reload otherwise.
+ *
+ *  - struct hazptr_pcpu_domain: the kernel RFC's per-CPU slots
+ *    (nr_cpus x slots_per_cpu), for callers (the lazy-mm model) that own a
+ *    CPU's slots exclusively and supply the publish-side fence themselves.
+ *
+ * Conventions: actions return 0 or -errno; create calls return NULL and set
+ * errno; try-calls return bool or a pointer.  protect/clear/retire never
+ * fail and never allocate.  Misuse (NULL retire, double clear, slot index out
+ * of range) aborts with a message naming the call; range checks on the inline
+ * fast path are compiled in only when HAZPTR_DEBUG is nonzero (the default
+ * unless NDEBUG is defined).
+ *
+ * Ordering contract, in one sentence: an object that was unlinked from every
+ * source before hazptr_retire() (or before hazptr_synchronize() /
+ * hazptr_scan()) is reclaimed only after every hazptr_protect() of it that
+ * succeeded has been cleared.  docs/hazptr.md has the argument.
+ */
+#ifndef HAZPTR_H
+#define HAZPTR_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Build-time constants.  They are part of the ABI: code that includes this
+ * header must be built with the same values as the library (hazptr_rec_get()
+ * checks the record size and aborts on a mismatch).  The defaults are meant
+ * to stay; the test suite overrides them to reach boundary cases.
+ */
+#ifndef HAZPTR_NR_SLOTS
+#define HAZPTR_NR_SLOTS 8	/* slots per record (per thread, per domain) */
+#endif
+#ifndef HAZPTR_SCAN_BASE
+#define HAZPTR_SCAN_BASE 1000	/* scan threshold = BASE + MULT * live slots */
+#endif
+#ifndef HAZPTR_SCAN_MULT
+#define HAZPTR_SCAN_MULT 2
+#endif
+#ifndef HAZPTR_DEBUG
+#ifdef NDEBUG
+#define HAZPTR_DEBUG 0
+#else
+#define HAZPTR_DEBUG 1
+#endif
+#endif
+
+#if HAZPTR_NR_SLOTS < 1
+#error "HAZPTR_NR_SLOTS must be at least 1"
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Fence modes                                                         */
+/* ------------------------------------------------------------------ */
+
+enum hazptr_fence {
+	/* Reader: compiler barrier only; scanner: membarrier(PRIVATE_EXPEDITED). */
+	HAZPTR_FENCE_MEMBARRIER = 1,
+	/* Reader and scanner: atomic_thread_fence(memory_order_seq_cst). */
+	HAZPTR_FENCE_SEQ_CST = 2,
+};
+
+/*
+ * The mode new domains get: HAZPTR_FENCE_MEMBARRIER when membarrier's
+ * PRIVATE_EXPEDITED command is available (probed with MEMBARRIER_CMD_QUERY
+ * and registered once per process), else HAZPTR_FENCE_SEQ_CST.  The
+ * environment variable HAZPTR_FORCE_FENCE=1 forces HAZPTR_FENCE_SEQ_CST.
+ * Decided once, on first use of the library.
+ */
+enum hazptr_fence hazptr_fence_mode(void);
+/* "membarrier" or "seq_cst" (or "?" for a bad value). */
+const char *hazptr_fence_name(enum hazptr_fence mode);
+
+/* ------------------------------------------------------------------ */
+/* Domains                                                             */
+/* ------------------------------------------------------------------ */
+
+struct hazptr_domain;	/* opaque */
+
+/* hazptr_domain_create() flag: use HAZPTR_FENCE_SEQ_CST for this domain. */
+#define HAZPTR_DOMAIN_FENCE 0x1u
+
+/* NULL + errno (EINVAL: unknown flag; ENOMEM). */
+struct hazptr_domain *hazptr_domain_create(unsigned int flags);
+/*
+ * Reclaims every retired object and frees the domain and its records.
+ * Returns 0; -EINVAL for NULL or the default domain; -EBUSY if a slot still
+ * protects an object or a hazptr_rec_alloc() record is still allocated (the
+ * domain is left intact); -EDEADLK from inside a reclaim callback.
+ * Threads that still cache a record of the domain release it at exit.
+ */
+int hazptr_domain_destroy(struct hazptr_domain *d);
+/* The process-wide domain; never destroyed.  Every call below that takes a
+ * domain also accepts NULL for it. */
+struct hazptr_domain *hazptr_default_domain(void);
+enum hazptr_fence hazptr_domain_fence(const struct hazptr_domain *d);
+
+struct hazptr_stats {
+	uint64_t pending;	/* retired, not yet reclaimed (exact when no scan runs) */
+	uint64_t reclaimed;	/* reclaim callbacks run so far */
+	uint64_t scans;		/* reclamation passes so far */
+	unsigned int threshold;	/* current scan threshold */
+	unsigned int slots;	/* live slots = records * HAZPTR_NR_SLOTS */
+	unsigned int records;	/* records ever registered (they are recycled) */
+};
+int hazptr_domain_stats(struct hazptr_domain *d, struct hazptr_stats *st);
+
+/* ------------------------------------------------------------------ */
+/* Records and the read side                                           */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A record is an array of HAZPTR_NR_SLOTS slots owned by one thread (or, for
+ * hazptr_rec_alloc(), by whoever holds it).  Only the owner writes the slots;
+ * scanners read them.  The fields are public only so that the fast path can
+ * be inline; do not touch them.
+ */
+struct hazptr_rec {
+	unsigned int hp_light;	/* membarrier mode: reader needs no fence */
+	unsigned int hp_unused;
+	void *_Atomic hp_slot[HAZPTR_NR_SLOTS];
+};
+
+struct hazptr_rec *hazptr_rec_get_(struct hazptr_domain *d, size_t abi);
+struct hazptr_rec *hazptr_rec_alloc_(struct hazptr_domain *d, size_t abi);
+
+/*
+ * The calling thread's record in d, registered on first use (NULL + errno
+ * ENOMEM only then) and released at thread exit (slots cleared, record
+ * recycled).  Cheap after the first call, but not async-signal-safe: a signal
+ * handler must use a record obtained beforehand.
+ */
+static inline struct hazptr_rec *hazptr_rec_get(struct hazptr_domain *d)
+{
+	return hazptr_rec_get_(d, sizeof(struct hazptr_rec));
+}
+
+/* An extra record owned by the caller until hazptr_rec_free(): for signal
+ * handlers, or protection handed between threads.  NULL + errno. */
+static inline struct hazptr_rec *hazptr_rec_alloc(struct hazptr_domain *d)
+{
+	return hazptr_rec_alloc_(d, sizeof(struct hazptr_rec));
+}
+/* Clears the slots and recycles a hazptr_rec_alloc() record. */
+void hazptr_rec_free(struct hazptr_rec *r);
+
+#if defined(__GNUC__) || defined(__clang__)
+#define HAZPTR_NORETURN_ __attribute__((noreturn, cold))
+#else
+#define HAZPTR_NORETURN_ _Noreturn
+#endif
+HAZPTR_NORETURN_ void hazptr_die_slot_(const char *call, unsigned int i);
+
+#if HAZPTR_DEBUG
+#define HAZPTR_CHECK_SLOT_(call, i) \
+	do { if ((i) >= HAZPTR_NR_SLOTS) hazptr_die_slot_(call, (i)); } while (0)
+#else
+#define HAZPTR_CHECK_SLOT_(call, i) do { (void)(i); } while (0)
+#endif
+
+/*
+ * Compare two pointers without letting the compiler learn that they are
+ * equal: after `if (p == q)` it may otherwise use p where the code says q,
+ * and so drop the dependency on the load that produced q (the kernel's
+ * ptr_eq(), liburcu's cmm_ptr_eq()).
+ */
+static inline bool hazptr_ptr_eq(const void *a, const void *b)
+{
+	__asm__ ("" : "+r" (a));
+	__asm__ ("" : "+r" (b));
+	return a == b;
+}
+
+/*
+ * The reader's half of the protect handshake.
+ *
+ * Orders: store to the slot  before  the re-load of *src.  [pair:hp-publish]
+ * Pairs with: the heavy fence in scan_pass(), hazptr_synchronize() and
+ *   hazptr_scan() (lib/hazptr/hazptr.c), issued after the object was
+ *   unlinked and before the slots are read.
+ * Without it (store buffering):
+ *   reader: hazptr_protect()          updater: unlink + retire + scan
+ *     slot = obj   (still buffered)     *src = new  (still buffered)
+ *     re-load *src -> obj               heavy fence; read slot -> NULL
+ *     use obj                           reclaim(obj)  => use-after-free
+ * Who relies on it: every successful protect; hazptr_try_protect() too.
+ * x86 cost: membarrier mode: nothing (a compiler barrier; the scanner's
+ *   membarrier() makes every running thread of the process execute a full
+ *   barrier, and a thread that is not running has been through a context
+ *   switch, which is one).  seq_cst mode: one `lock or` / `mfence`.
+ * Under LAZYMM_TSAN the reader always adds a seq_cst fence, so its ordering
+ * does not rest on membarrier, which ThreadSanitizer cannot see.  The broken
+ * test build (HAZPTR_TEST_BROKEN_READER) keeps only the compiler barrier
+ * and its library never calls membarrier: the SB test must then fail.
+ */
+static inline void hazptr_reader_fence_(const struct hazptr_rec *r)
+{
+#if defined(HAZPTR_TEST_BROKEN_READER)
+	(void)r;
+	atomic_signal_fence(memory_order_seq_cst);
+#else
+	if (r->hp_light) {
+		atomic_signal_fence(memory_order_seq_cst);
+#ifdef LAZYMM_TSAN
+		atomic_thread_fence(memory_order_seq_cst);
+#endif
+	} else {
+		atomic_thread_fence(memory_order_seq_cst);
+	}
+#endif
+}
+
+/*
+ * Protect the pointer currently in *src with slot i and return it (NULL if
+ * *src is NULL).  Loops until the value published in the slot is still the
+ * value in *src.  Replaces whatever slot i protected before.  The returned
+ * object stays valid until slot i is cleared or reused, provided updaters
+ * unlink it from *src before retiring it.
+ */
+static inline void *hazptr_protect(struct hazptr_rec *r, unsigned int i,
+				   void *_Atomic const *src)
+{
+	void *p, *q;
+
+	HAZPTR_CHECK_SLOT_("hazptr_protect", i);
+	p = atomic_load_explicit(src, memory_order_relaxed);
+	for (;;) {
+		/* Release: a scanner that reads this value (acquire) also
+		 * sees everything this thread did under the slot's previous
+		 * protection.  [pair:hp-release] */
+		atomic_store_explicit(&r->hp_slot[i], p, memory_order_release);
+		hazptr_reader_fence_(r);	/* [pair:hp-publish] */
+		/* Acquire: pairs with the updater's release store that
+		 * published the object.  [pair:hp-src-publish] */
+		q = atomic_load_explicit(src, memory_order_acquire);
+		if (hazptr_ptr_eq(p, q))
+			return q;
+		p = q;
+	}
+}
+
+/*
+ * One attempt: protect *ptr with slot i if *src still holds it.  On success
+ * returns true (and *ptr is the value re-read from *src).  On failure clears
+ * the slot, stores the new value of *src into *ptr and returns false.
+ */
+static inline bool hazptr_try_protect(struct hazptr_rec *r, unsigned int i,
+				      void **ptr, void *_Atomic const *src)
+{
+	void *p = *ptr, *q;
+
+	HAZPTR_CHECK_SLOT_("hazptr_try_protect", i);
+	atomic_store_explicit(&r->hp_slot[i], p, memory_order_release); /* [pair:hp-release] */
+	hazptr_reader_fence_(r);	/* [pair:hp-publish] */
+	q = atomic_load_explicit(src, memory_order_acquire); /* [pair:hp-src-publish] */
+	*ptr = q;
+	if (hazptr_ptr_eq(p, q))
+		return true;
+	atomic_store_explicit(&r->hp_slot[i], NULL, memory_order_relaxed);
+	return false;
+}
+
+/*
+ * Publish ptr in slot i without validation.  Only for a pointer that cannot
+ * be retired and scanned meanwhile: the caller's own unpublished object, or
+ * one already protected by a LOWER-numbered slot of the same record (scans
+ * read a record's slots in ascending order, so moving a protection upward
+ * and then clearing the old slot is never missed; moving it downward can be).
+ */
+static inline void hazptr_reset(struct hazptr_rec *r, unsigned int i, void *ptr)
+{
+	HAZPTR_CHECK_SLOT_("hazptr_reset", i);
+	atomic_store_explicit(&r->hp_slot[i], ptr, memory_order_release); /* [pair:hp-release] */
+}
+
+/*
+ * End the protection held by slot i.
+ * Orders: every access to the protected object  before  the slot's NULL.
+ * Pairs with: the acquire loads of slots in snapshot_slots() (hazptr.c);
+ * a scanner that sees NULL then reclaims after this thread's last access.
+ * [pair:hp-release]   x86: a plain store.
+ */
+static inline void hazptr_clear(struct hazptr_rec *r, unsigned int i)
+{
+	HAZPTR_CHECK_SLOT_("hazptr_clear", i);
+	atomic_store_explicit(&r->hp_slot[i], NULL, memory_order_release);
+}
+
+static inline void hazptr_clear_all(struct hazptr_rec *r)
+{
+	for (unsigned int i = 0; i < HAZPTR_NR_SLOTS; i++)
+		atomic_store_explicit(&r->hp_slot[i], NULL, memory_order_release);
+}
+
+/*
+ * Typed wrapper: `struct node *n = HAZPTR_PROTECT(rec, 0, &head);` for
+ * `struct node *_Atomic head;`.  (The cast relies on all object pointers
+ * sharing one representation, as every supported ABI does.)
+ */
+#define HAZPTR_PROTECT(r, i, srcp) \
+	((__typeof__(&**(srcp)))hazptr_protect((r), (i), (void *_Atomic const *)(srcp)))
+
+/* ------------------------------------------------------------------ */
+/* Retire and reclaim                                                  */
+/* ------------------------------------------------------------------ */
+
+struct hazptr_obj;
+typedef void hazptr_reclaim_fn(struct hazptr_obj *obj);
+
+/* Intrusive retire header: embed one in every object that may be retired. */
+struct hazptr_obj {
+	struct hazptr_obj *hp_next;
+	const void *hp_addr;		/* the address readers protect */
+	hazptr_reclaim_fn *hp_reclaim;
+};
+
+/*
+ * Hand obj to domain d.  addr is the address readers protect (usually the
+ * object containing obj); reclaim(obj) runs once no slot holds addr.  The
+ * caller must already have unlinked addr from every source.  Allocation-free
+ * and lock-free below the scan threshold; the call that crosses it runs a
+ * reclamation pass (and waits for one already running if the domain is over
+ * its threshold).  Reclaim callbacks run on the scanning thread with the
+ * domain's scan lock held: they may retire (into any domain; no pass starts
+ * from inside a callback) but must not call hazptr_cleanup() or destroy.
+ * obj, addr or reclaim NULL: abort with a message.
+ */
+void hazptr_retire(struct hazptr_domain *d, struct hazptr_obj *obj,
+		   const void *addr, hazptr_reclaim_fn *reclaim);
+
+/*
+ * Reclaim every object retired to d before the call that no slot protects,
+ * including those retired from the callbacks it runs.  Returns 0, or
+ * -EDEADLK when called from a reclaim callback.
+ */
+int hazptr_cleanup(struct hazptr_domain *d);
+
+/* ------------------------------------------------------------------ */
+/* Synchronous, kernel-style calls                                     */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Wait until no slot of d holds addr (which the caller has unlinked).
+ * Returns 0; -EINVAL if addr is NULL; -EDEADLK if the calling thread's own
+ * record holds addr.  Busy-waits, then yields.
+ */
+int hazptr_synchronize(struct hazptr_domain *d, const void *addr);
+
+/*
+ * The RFC's hp_scan(): full (heavy) fence, then on_match(arg, rec, slot,
+ * addr) for each slot that holds addr.  Does not wait.  Returns the number
+ * of matches.  on_match may be NULL (count only).
+ */
+typedef void hazptr_match_fn(void *arg, struct hazptr_rec *rec,
+			     unsigned int slot, void *addr);
+unsigned int hazptr_scan(struct hazptr_domain *d, const void *addr,
+			 hazptr_match_fn *on_match, void *arg);
+
+/* ------------------------------------------------------------------ */
+/* Per-CPU slot domains                                                */
+/* ------------------------------------------------------------------ */
+
+struct hazptr_pcpu_domain;	/* opaque */
+struct hazptr_pcpu_slot;	/* opaque; each CPU's slots on their own cache line(s) */
+
+/* NULL + errno (EINVAL: zero or too large; ENOMEM). */
+struct hazptr_pcpu_domain *hazptr_pcpu_domain_create(unsigned int nr_cpus,
+						     unsigned int slots_per_cpu);
+/* Aborts with a message (debug builds) if a slot is still busy; a
+ * non-debug build then leaks the domain instead of freeing it. */
+void hazptr_pcpu_domain_destroy(struct hazptr_pcpu_domain *d);
+
+/*
+ * Publish addr in the first empty slot of `cpu`.  A plain (relaxed) store:
+ * the caller supplies the store->load ordering (the kernel RFC issues
+ * smp_mb() before it).  Returns the slot, or NULL if addr is NULL or all of
+ * cpu's slots are busy.  The caller guarantees addr is alive and that nobody
+ * else uses cpu's slots concurrently.  (Under LAZYMM_TSAN the store is a
+ * release store, so ThreadSanitizer sees the ordering the caller's fence
+ * provides.)
+ */
+struct hazptr_pcpu_slot *hazptr_pcpu_try_protect(struct hazptr_pcpu_domain *d,
+						 unsigned int cpu, void *addr);
+/* Release-store NULL; debug builds abort with a message if the slot does
+ * not hold addr (double clear). */
+void hazptr_pcpu_clear(struct hazptr_pcpu_slot *slot, void *addr);
+/* Acquire load of slot idx of cpu, for checkers. */
+void *hazptr_pcpu_load(struct hazptr_pcpu_domain *d, unsigned int cpu,
+		       unsigned int idx);
+/*
+ * Full barrier (pairs with the publisher's fence), then for every cpu and
+ * slot holding addr, call on_match(arg, cpu, slot, addr).  Does not wait.
+ * Returns the number of matches; counts slots read (hazptr_pcpu_stats()).
+ */
+unsigned int hazptr_pcpu_scan(struct hazptr_pcpu_domain *d, void *addr,
+			      void (*on_match)(void *arg, unsigned int cpu,
+					       struct hazptr_pcpu_slot *slot,
+					       void *addr),
+			      void *arg);
+/* Wait until no slot holds addr, with a caller-given bound: returns 0, or
+ * -ETIMEDOUT after timeout_ns (UINT64_MAX: no bound); -EINVAL if addr is
+ * NULL. */
+int hazptr_pcpu_synchronize(struct hazptr_pcpu_domain *d, void *addr,
+			    uint64_t timeout_ns);
+unsigned int hazptr_pcpu_nr_cpus(const struct hazptr_pcpu_domain *d);
+unsigned int hazptr_pcpu_slots_per_cpu(const struct hazptr_pcpu_domain *d);
+
+struct hazptr_pcpu_stats {
+	uint64_t scans;		/* hazptr_pcpu_scan() calls */
+	uint64_t synchronizes;	/* hazptr_pcpu_synchronize() calls */
+	uint64_t slots_read;	/* slots read by both, waits included */
+	uint64_t matches;	/* slots found holding the address by scans */
+};
+void hazptr_pcpu_stats(const struct hazptr_pcpu_domain *d,
+		       struct hazptr_pcpu_stats *st);
+
+#endif /* HAZPTR_H */

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * hazptr-internal.h - private to lib/hazptr/.
+ */
+#ifndef HAZPTR_INTERNAL_H
+#define HAZPTR_INTERNAL_H
+
+#include "hazptr.h"
+
+#include <pthread.h>
+#include <stdio.h>
+
+#define HAZPTR_CACHELINE 64
+
+/* Static TLS: the library is linked at start-up, never dlopen()ed late. */
+#define HAZPTR_TLS _Thread_local __attribute__((tls_model("initial-exec")))
+
+#define HAZPTR_ALIGNED __attribute__((aligned(HAZPTR_CACHELINE)))
+
+/* Internal failure or misuse: print "hazptr: <msg> (file:function@line)"
+ * on stderr and abort.  Messages start with the public call's name. */
+__attribute__((noreturn, cold, format(printf, 4, 5)))
+void hazptr_die_(const char *file, const char *func, int line, const char *fmt, ...);
+#define hazptr_die(...) hazptr_die_(__FILE__, __func__, __LINE__, __VA_ARGS__)
+
+/* fence.c */
+void hazptr_heavy_fence_(enum hazptr_fence mode);
+void hazptr_fence_atfork_child_(void);
+
+/* Record states (struct hazptr_rec_priv.state). */
+enum {
+	HP_REC_FREE,		/* on the domain list, slots NULL, claimable */
+	HP_REC_THREAD,		/* a thread's implicit record (hazptr_rec_get) */
+	HP_REC_EXPLICIT,	/* hazptr_rec_alloc() record */
+	HP_REC_DEAD,		/* domain destroyed while a thread cached it:
+				 * owned (and freed) by that thread now */
+};
+
+struct hazptr_rec_priv {
+	struct hazptr_rec pub;			/* first: readers' lines */
+	/* Cold fields, on their own line: written at claim/release only. */
+	struct hazptr_domain *domain HAZPTR_ALIGNED;
+	struct hazptr_rec_priv *_Atomic next;	/* domain list, prepend-only */
+	_Atomic int state;
+	struct hazptr_rec_priv *tls_next;	/* owning thread's list */
+};
+
+struct hazptr_domain {
+	/* Retire's line: every hazptr_retire() touches it. */
+	struct hazptr_obj *_Atomic retired HAZPTR_ALIGNED;
+	_Atomic long count;		/* objects on `retired` (see scan_pass) */
+	_Atomic unsigned int threshold;
+
+	/* Scanner's line. */
+	struct hazptr_rec_priv *_Atomic records HAZPTR_ALIGNED;
+	_Atomic unsigned int nrecords;
+	_Atomic unsigned int nexplicit;
+	enum hazptr_fence fence;
+	bool is_default;
+	pthread_mutex_t lock;		/* one pass at a time; record insertion */
+	const void **scan_buf;		/* under lock: room for every slot */
+	size_t scan_cap;
+	_Atomic uint64_t reclaimed;
+	_Atomic uint64_t scans;
+	struct hazptr_domain *g_next;	/* all domains, under g_lock */
+};
+
+#endif /* HAZPTR_INTERNAL_H */

@@ -1,0 +1,771 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * hazptr.c - hazard-pointer domains: records, retire, reclamation passes,
+ * synchronous waits, thread exit and fork.
+ *
+ * Design (docs/hazptr.md has the long version):
+ *
+ *  Records.  A domain keeps a prepend-only list of records, each an array of
+ *  HAZPTR_NR_SLOTS slots.  Records are never freed while the domain lives:
+ *  a thread that exits clears its slots and marks its record FREE, and the
+ *  next thread to register claims it with one CAS.  So "live slots" H only
+ *  grows, and scanners may walk the list without locks.
+ *
+ *  Retire.  One shared Treiber list per domain (CAS push, release) and a
+ *  counter.  The retire that makes the counter reach the threshold
+ *  T = HAZPTR_SCAN_BASE + HAZPTR_SCAN_MULT * H runs a pass under the
+ *  domain's lock.  Retired objects always belong to the domain, so a thread
+ *  that exits leaves nothing behind.
+ *
+ *  Pass (scan_pass).  Take the whole list, heavy fence, copy every non-NULL
+ *  slot into a buffer sized for all slots (allocated at registration, never
+ *  here), sort it, then reclaim each taken object whose address is not in
+ *  the buffer and push the survivors (at most H) back.  Cost O(T + H log H)
+ *  per pass, T >= 2H objects per pass: amortised O(1) per retire.
+ *
+ *  Memory bound.  A retirer that finds the counter at T while another pass
+ *  runs waits for it.  So the list holds < T + W objects during a pass (W
+ *  retiring threads), and a pass takes at most that plus H survivors:
+ *  pending <= 2T + H + 2W, which is <= 2(T + H) whenever every retiring
+ *  thread also owns a record of at least two slots (and in any case with
+ *  one retiring thread).
+ */
+#include "hazptr-internal.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* All domains, for fork; the default domain is one of them. */
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct hazptr_domain *g_domains;
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+static pthread_key_t g_exit_key;
+static struct hazptr_domain g_default;
+
+/* This thread's implicit records (all domains) and the last one used. */
+static HAZPTR_TLS struct hazptr_rec_priv *tls_recs;
+static HAZPTR_TLS struct hazptr_rec_priv *tls_last;
+/* The domain whose pass this thread is running (its lock is held), and how
+ * many objects its reclaim callbacks retired into it. */
+static HAZPTR_TLS struct hazptr_domain *tls_in_pass;
+static HAZPTR_TLS unsigned long tls_cb_retired;
+
+static void thread_exit(void *unused);
+static void atfork_prepare(void);
+static void atfork_parent(void);
+static void atfork_child(void);
+
+static struct hazptr_rec_priv *rec_priv(struct hazptr_rec *r)
+{
+	return (struct hazptr_rec_priv *)r;	/* pub is the first member */
+}
+
+static unsigned int threshold_for(unsigned int slots)
+{
+	unsigned long t = (unsigned long)HAZPTR_SCAN_BASE +
+			  (unsigned long)HAZPTR_SCAN_MULT * slots;
+
+	if (t == 0)
+		t = 1;
+	return t > 0x7fffffffUL ? 0x7fffffffU : (unsigned int)t;
+}
+
+static void domain_init(struct hazptr_domain *d, unsigned int flags)
+{
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	atomic_init(&d->retired, NULL);
+	atomic_init(&d->count, 0);
+	atomic_init(&d->threshold, threshold_for(0));
+	atomic_init(&d->records, NULL);
+	atomic_init(&d->nrecords, 0);
+	atomic_init(&d->nexplicit, 0);
+	atomic_init(&d->reclaimed, 0);
+	atomic_init(&d->scans, 0);
+	d->fence = (flags & HAZPTR_DOMAIN_FENCE) ? HAZPTR_FENCE_SEQ_CST
+						 : hazptr_fence_mode();
+	rc = pthread_mutex_init(&d->lock, NULL);
+	if (rc)
+		hazptr_die("hazptr_domain_create: pthread_mutex_init: %s", strerror(rc));
+}
+
+static void global_init(void)
+{
+	int rc = pthread_key_create(&g_exit_key, thread_exit);
+
+	if (rc)
+		hazptr_die("pthread_key_create: %s", strerror(rc));
+	domain_init(&g_default, 0);
+	g_default.is_default = true;
+	g_default.g_next = g_domains;
+	g_domains = &g_default;
+	rc = pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+	if (rc)
+		hazptr_die("pthread_atfork: %s", strerror(rc));
+}
+
+struct hazptr_domain *hazptr_default_domain(void)
+{
+	pthread_once(&g_once, global_init);
+	return &g_default;
+}
+
+static struct hazptr_domain *resolve(struct hazptr_domain *d)
+{
+	return d ? d : hazptr_default_domain();
+}
+
+struct hazptr_domain *hazptr_domain_create(unsigned int flags)
+{
+	struct hazptr_domain *d;
+
+	if (flags & ~HAZPTR_DOMAIN_FENCE) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (tls_in_pass) {	/* from a reclaim callback: lock order */
+		errno = EDEADLK;
+		return NULL;
+	}
+	pthread_once(&g_once, global_init);
+	d = aligned_alloc(HAZPTR_CACHELINE, sizeof(*d));
+	if (!d) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	domain_init(d, flags);
+	pthread_mutex_lock(&g_lock);
+	d->g_next = g_domains;
+	g_domains = d;
+	pthread_mutex_unlock(&g_lock);
+	return d;
+}
+
+enum hazptr_fence hazptr_domain_fence(const struct hazptr_domain *d)
+{
+	return d ? d->fence : hazptr_default_domain()->fence;
+}
+
+/* ------------------------------------------------------------------ */
+/* Records                                                             */
+/* ------------------------------------------------------------------ */
+
+#define for_each_rec(d, r)						\
+	for ((r) = atomic_load_explicit(&(d)->records, memory_order_acquire); \
+	     (r); (r) = atomic_load_explicit(&(r)->next, memory_order_acquire))
+
+static void rec_clear_slots(struct hazptr_rec_priv *r)
+{
+	hazptr_clear_all(&r->pub);
+}
+
+/* A new record, inserted under d->lock (which also sizes the scan buffer, so
+ * a pass never allocates).  NULL + errno. */
+static struct hazptr_rec_priv *rec_new(struct hazptr_domain *d, int state)
+{
+	struct hazptr_rec_priv *r;
+	size_t need;
+	unsigned int nrec;
+
+	if (tls_in_pass) {	/* registering from a reclaim callback */
+		errno = EDEADLK;
+		return NULL;
+	}
+	r = aligned_alloc(HAZPTR_CACHELINE,
+			  (sizeof(*r) + HAZPTR_CACHELINE - 1) & ~(size_t)(HAZPTR_CACHELINE - 1));
+	if (!r) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	memset(r, 0, sizeof(*r));
+	r->pub.hp_light = d->fence == HAZPTR_FENCE_MEMBARRIER;
+	for (unsigned int i = 0; i < HAZPTR_NR_SLOTS; i++)
+		atomic_init(&r->pub.hp_slot[i], NULL);
+	r->domain = d;
+	atomic_init(&r->state, state);
+
+	pthread_mutex_lock(&d->lock);
+	need = ((size_t)atomic_load_explicit(&d->nrecords, memory_order_relaxed) + 1) *
+	       HAZPTR_NR_SLOTS;
+	if (need > d->scan_cap) {
+		size_t cap = d->scan_cap ? d->scan_cap * 2 : 4 * HAZPTR_NR_SLOTS;
+		const void **buf;
+
+		while (cap < need)
+			cap *= 2;
+		buf = realloc(d->scan_buf, cap * sizeof(*buf));
+		if (!buf) {
+			pthread_mutex_unlock(&d->lock);
+			free(r);
+			errno = ENOMEM;
+			return NULL;
+		}
+		d->scan_buf = buf;
+		d->scan_cap = cap;
+	}
+	atomic_init(&r->next, atomic_load_explicit(&d->records, memory_order_relaxed));
+	/*
+	 * Orders: initialisation of *r  before  its appearance on the list.
+	 * Pairs with: the acquire loads in for_each_rec().  [pair:hp-rec-insert]
+	 * A scanner that misses the new record is still safe: the insertion
+	 * precedes the owner's first slot store and so its reader fence; the
+	 * hp-publish argument covers it as it covers the slot store.
+	 */
+	atomic_store_explicit(&d->records, r, memory_order_release);
+	nrec = atomic_load_explicit(&d->nrecords, memory_order_relaxed) + 1;
+	atomic_store_explicit(&d->nrecords, nrec, memory_order_relaxed);
+	atomic_store_explicit(&d->threshold, threshold_for(nrec * HAZPTR_NR_SLOTS),
+			      memory_order_relaxed);
+	pthread_mutex_unlock(&d->lock);
+	return r;
+}
+
+/* Claim a FREE record of d, or make one. */
+static struct hazptr_rec_priv *rec_claim(struct hazptr_domain *d, int state)
+{
+	struct hazptr_rec_priv *r;
+
+	for_each_rec(d, r) {
+		int expect = HP_REC_FREE;
+
+		/* Acquire: the previous owner's clears happen before our use.
+		 * Pairs with the release in thread_exit()/hazptr_rec_free(). */
+		if (atomic_load_explicit(&r->state, memory_order_relaxed) == HP_REC_FREE &&
+		    atomic_compare_exchange_strong_explicit(&r->state, &expect, state,
+							    memory_order_acquire,
+							    memory_order_relaxed))
+			return r;
+	}
+	return rec_new(d, state);
+}
+
+static void check_abi(const char *call, size_t abi)
+{
+	if (abi != sizeof(struct hazptr_rec))
+		hazptr_die("%s: caller built with a different HAZPTR_NR_SLOTS "
+			   "(record size %zu, library %zu)", call, abi,
+			   sizeof(struct hazptr_rec));
+}
+
+static struct hazptr_rec *rec_get_slow(struct hazptr_domain *d)
+{
+	struct hazptr_rec_priv **pp = &tls_recs, *r;
+
+	/* Free records whose domain was destroyed, and look for d's. */
+	while ((r = *pp)) {
+		int st = atomic_load_explicit(&r->state, memory_order_acquire);
+
+		if (st == HP_REC_DEAD) {
+			*pp = r->tls_next;
+			if (tls_last == r)
+				tls_last = NULL;
+			free(r);
+			continue;
+		}
+		if (r->domain == d) {
+			tls_last = r;
+			return &r->pub;
+		}
+		pp = &r->tls_next;
+	}
+	r = rec_claim(d, HP_REC_THREAD);
+	if (!r)
+		return NULL;
+	r->tls_next = tls_recs;
+	tls_recs = r;
+	tls_last = r;
+	/* Any non-NULL value makes thread_exit() run. */
+	pthread_setspecific(g_exit_key, &tls_recs);
+	return &r->pub;
+}
+
+struct hazptr_rec *hazptr_rec_get_(struct hazptr_domain *d, size_t abi)
+{
+	struct hazptr_rec_priv *r = tls_last;
+
+	check_abi("hazptr_rec_get", abi);
+	d = resolve(d);
+	if (r && r->domain == d &&
+	    atomic_load_explicit(&r->state, memory_order_relaxed) == HP_REC_THREAD)
+		return &r->pub;
+	return rec_get_slow(d);
+}
+
+struct hazptr_rec *hazptr_rec_alloc_(struct hazptr_domain *d, size_t abi)
+{
+	struct hazptr_rec_priv *r;
+
+	check_abi("hazptr_rec_alloc", abi);
+	d = resolve(d);
+	r = rec_claim(d, HP_REC_EXPLICIT);
+	if (!r)
+		return NULL;
+	atomic_fetch_add_explicit(&d->nexplicit, 1, memory_order_relaxed);
+	return &r->pub;
+}
+
+void hazptr_rec_free(struct hazptr_rec *pub)
+{
+	struct hazptr_rec_priv *r = rec_priv(pub);
+
+	if (!pub)
+		hazptr_die("hazptr_rec_free: NULL record");
+	if (atomic_load_explicit(&r->state, memory_order_relaxed) != HP_REC_EXPLICIT)
+		hazptr_die("hazptr_rec_free: record %p was not allocated by "
+			   "hazptr_rec_alloc() (or was freed already)", (void *)pub);
+	rec_clear_slots(r);
+	atomic_fetch_sub_explicit(&r->domain->nexplicit, 1, memory_order_relaxed);
+	atomic_store_explicit(&r->state, HP_REC_FREE, memory_order_release);
+}
+
+/* pthread key destructor: release this thread's records. */
+static void thread_exit(void *unused)
+{
+	struct hazptr_rec_priv *r, *next;
+
+	(void)unused;
+	for (r = tls_recs; r; r = next) {
+		int expect = HP_REC_THREAD;
+
+		next = r->tls_next;	/* r may be freed by destroy after the CAS */
+		rec_clear_slots(r);
+		/* Release: our slot clears happen before the next owner's
+		 * claim (acquire in rec_claim()). */
+		if (!atomic_compare_exchange_strong_explicit(&r->state, &expect, HP_REC_FREE,
+							     memory_order_release,
+							     memory_order_acquire))
+			free(r);	/* HP_REC_DEAD: ours to free */
+	}
+	tls_recs = NULL;
+	tls_last = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reclamation passes                                                  */
+/* ------------------------------------------------------------------ */
+
+static int cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(const void *const *)a;
+	uintptr_t y = (uintptr_t)*(const void *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Copy every non-NULL slot of d into d->scan_buf, sorted.  d->lock held. */
+static size_t snapshot_slots(struct hazptr_domain *d)
+{
+	struct hazptr_rec_priv *r;
+	const void **buf = d->scan_buf;
+	size_t n = 0;
+
+	for_each_rec(d, r) {
+		for (unsigned int i = 0; i < HAZPTR_NR_SLOTS; i++) {
+			/* Acquire: pairs with the release in hazptr_clear()
+			 * and hazptr_protect().  [pair:hp-release] */
+			const void *v = atomic_load_explicit(&r->pub.hp_slot[i],
+							     memory_order_acquire);
+			if (v)
+				buf[n++] = v;
+		}
+	}
+	if (n <= 16) {
+		for (size_t i = 1; i < n; i++) {
+			const void *v = buf[i];
+			size_t j = i;
+
+			for (; j > 0 && (uintptr_t)buf[j - 1] > (uintptr_t)v; j--)
+				buf[j] = buf[j - 1];
+			buf[j] = v;
+		}
+	} else {
+		qsort(buf, n, sizeof(*buf), cmp_ptr);
+	}
+	return n;
+}
+
+static bool in_snapshot(const void *const *buf, size_t n, const void *addr)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if ((uintptr_t)buf[mid] < (uintptr_t)addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && buf[lo] == addr;
+}
+
+/* Push the chain first..last onto d's retired list.  [pair:hp-retire-push] */
+static void push_retired(struct hazptr_domain *d, struct hazptr_obj *first,
+			 struct hazptr_obj *last)
+{
+	struct hazptr_obj *head = atomic_load_explicit(&d->retired, memory_order_relaxed);
+
+	do
+		last->hp_next = head;
+	while (!atomic_compare_exchange_weak_explicit(&d->retired, &head, first,
+						      memory_order_release,
+						      memory_order_relaxed));
+}
+
+/*
+ * One reclamation pass.  Caller holds d->lock and has set tls_in_pass = d.
+ * Returns the number of objects reclaimed.
+ */
+static unsigned long scan_pass(struct hazptr_domain *d)
+{
+	struct hazptr_obj *batch, *obj, *next, *keep = NULL, *keep_last = NULL;
+	long taken, walked = 0, kept = 0;
+	unsigned long freed = 0;
+	size_t n;
+
+	/*
+	 * Take the counter first, then the list: a retire pushes before it
+	 * counts, so an object can be in the batch while its increment lands
+	 * in the new counter; the correction below removes it again.
+	 */
+	taken = atomic_exchange_explicit(&d->count, 0, memory_order_relaxed);
+	/* Acquire: the pushers' writes to the headers, and the unlinks they
+	 * did before retiring, happen before what follows.
+	 * Pairs with the release CAS in push_retired().  [pair:hp-retire-push] */
+	batch = atomic_exchange_explicit(&d->retired, NULL, memory_order_acquire);
+	if (!batch) {
+		atomic_fetch_add_explicit(&d->count, taken, memory_order_relaxed);
+		return 0;
+	}
+	hazptr_heavy_fence_(d->fence);		/* [pair:hp-publish] */
+	n = snapshot_slots(d);
+
+	for (obj = batch; obj; obj = next) {
+		next = obj->hp_next;
+		walked++;
+		if (n && in_snapshot(d->scan_buf, n, obj->hp_addr)) {
+			obj->hp_next = keep;
+			keep = obj;
+			if (!keep_last)
+				keep_last = obj;
+			kept++;
+		} else {
+			obj->hp_reclaim(obj);
+			freed++;
+		}
+	}
+	if (keep)
+		push_retired(d, keep, keep_last);
+	atomic_fetch_add_explicit(&d->count, taken - walked + kept, memory_order_relaxed);
+	atomic_fetch_add_explicit(&d->reclaimed, freed, memory_order_relaxed);
+	atomic_fetch_add_explicit(&d->scans, 1, memory_order_relaxed);
+	return freed;
+}
+
+static void pass_locked(struct hazptr_domain *d)
+{
+	tls_in_pass = d;
+	if (atomic_load_explicit(&d->count, memory_order_relaxed) >=
+	    (long)atomic_load_explicit(&d->threshold, memory_order_relaxed))
+		scan_pass(d);
+	tls_in_pass = NULL;
+}
+
+/* The retire that reached the threshold. */
+static void retire_pass(struct hazptr_domain *d)
+{
+	if (pthread_mutex_trylock(&d->lock) != 0) {
+		/* Another pass (or a registration) holds the lock.  Give it a
+		 * moment to take the list; wait for it only if the domain stays
+		 * over its threshold (this is what bounds memory). */
+		for (int i = 0; i < 64; i++) {
+			if (atomic_load_explicit(&d->count, memory_order_relaxed) <
+			    (long)atomic_load_explicit(&d->threshold, memory_order_relaxed))
+				return;
+			sched_yield();
+		}
+		pthread_mutex_lock(&d->lock);
+	}
+	pass_locked(d);
+	pthread_mutex_unlock(&d->lock);
+}
+
+void hazptr_retire(struct hazptr_domain *d, struct hazptr_obj *obj,
+		   const void *addr, hazptr_reclaim_fn *reclaim)
+{
+	long n;
+
+	if (!obj || !addr || !reclaim)
+		hazptr_die("hazptr_retire: NULL %s", !obj ? "object header" :
+			   !addr ? "address" : "reclaim callback");
+	d = resolve(d);
+	obj->hp_addr = addr;
+	obj->hp_reclaim = reclaim;
+	push_retired(d, obj, obj);
+	n = atomic_fetch_add_explicit(&d->count, 1, memory_order_relaxed) + 1;
+	if (tls_in_pass) {	/* from a reclaim callback: never nest a pass */
+		if (tls_in_pass == d)
+			tls_cb_retired++;
+		return;
+	}
+	if (n >= (long)atomic_load_explicit(&d->threshold, memory_order_relaxed))
+		retire_pass(d);
+}
+
+int hazptr_cleanup(struct hazptr_domain *d)
+{
+	unsigned long before;
+
+	d = resolve(d);
+	if (tls_in_pass)
+		return -EDEADLK;
+	pthread_mutex_lock(&d->lock);
+	tls_in_pass = d;
+	do {
+		before = tls_cb_retired;
+		/* Repeat only for objects our own callbacks retired. */
+	} while (scan_pass(d) > 0 && tls_cb_retired != before);
+	tls_in_pass = NULL;
+	pthread_mutex_unlock(&d->lock);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Synchronous calls                                                   */
+/* ------------------------------------------------------------------ */
+
+static bool own_record_holds(struct hazptr_domain *d, const void *addr)
+{
+	for (struct hazptr_rec_priv *r = tls_recs; r; r = r->tls_next) {
+		if (r->domain != d ||
+		    atomic_load_explicit(&r->state, memory_order_relaxed) != HP_REC_THREAD)
+			continue;
+		for (unsigned int i = 0; i < HAZPTR_NR_SLOTS; i++)
+			if (atomic_load_explicit(&r->pub.hp_slot[i], memory_order_relaxed) == addr)
+				return true;
+	}
+	return false;
+}
+
+int hazptr_synchronize(struct hazptr_domain *d, const void *addr)
+{
+	struct hazptr_rec_priv *r;
+
+	if (!addr)
+		return -EINVAL;
+	d = resolve(d);
+	if (own_record_holds(d, addr))
+		return -EDEADLK;
+	hazptr_heavy_fence_(d->fence);		/* [pair:hp-publish] */
+	for_each_rec(d, r) {
+		for (unsigned int i = 0; i < HAZPTR_NR_SLOTS; i++) {
+			unsigned int spins = 0;
+
+			/* Acquire: the holder's accesses happen before our
+			 * return.  [pair:hp-release] */
+			while (atomic_load_explicit(&r->pub.hp_slot[i],
+						    memory_order_acquire) == addr) {
+				if (++spins > 128)
+					sched_yield();
+			}
+		}
+	}
+	return 0;
+}
+
+unsigned int hazptr_scan(struct hazptr_domain *d, const void *addr,
+			 hazptr_match_fn *on_match, void *arg)
+{
+	struct hazptr_rec_priv *r;
+	unsigned int matches = 0;
+
+	if (!addr)
+		return 0;
+	d = resolve(d);
+	hazptr_heavy_fence_(d->fence);		/* [pair:hp-publish] */
+	for_each_rec(d, r) {
+		for (unsigned int i = 0; i < HAZPTR_NR_SLOTS; i++) {
+			/* [pair:hp-release] */
+			if (atomic_load_explicit(&r->pub.hp_slot[i],
+						 memory_order_acquire) != addr)
+				continue;
+			matches++;
+			if (on_match)
+				on_match(arg, &r->pub, i, (void *)addr);
+		}
+	}
+	return matches;
+}
+
+/* ------------------------------------------------------------------ */
+/* Stats and destruction                                               */
+/* ------------------------------------------------------------------ */
+
+int hazptr_domain_stats(struct hazptr_domain *d, struct hazptr_stats *st)
+{
+	long c;
+	unsigned int nrec;
+
+	if (!st)
+		return -EINVAL;
+	d = resolve(d);
+	c = atomic_load_explicit(&d->count, memory_order_relaxed);
+	nrec = atomic_load_explicit(&d->nrecords, memory_order_relaxed);
+	st->pending = c > 0 ? (uint64_t)c : 0;
+	st->reclaimed = atomic_load_explicit(&d->reclaimed, memory_order_relaxed);
+	st->scans = atomic_load_explicit(&d->scans, memory_order_relaxed);
+	st->threshold = atomic_load_explicit(&d->threshold, memory_order_relaxed);
+	st->records = nrec;
+	st->slots = nrec * HAZPTR_NR_SLOTS;
+	return 0;
+}
+
+static bool any_slot_busy(struct hazptr_domain *d)
+{
+	struct hazptr_rec_priv *r;
+
+	for_each_rec(d, r)
+		for (unsigned int i = 0; i < HAZPTR_NR_SLOTS; i++)
+			if (atomic_load_explicit(&r->pub.hp_slot[i], memory_order_acquire))
+				return true;
+	return false;
+}
+
+/* Unlink r from this thread's record list if it is there. */
+static bool tls_unlink(struct hazptr_rec_priv *r)
+{
+	for (struct hazptr_rec_priv **pp = &tls_recs; *pp; pp = &(*pp)->tls_next) {
+		if (*pp == r) {
+			*pp = r->tls_next;
+			if (tls_last == r)
+				tls_last = NULL;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void free_records(struct hazptr_domain *d)
+{
+	struct hazptr_rec_priv *r = atomic_load_explicit(&d->records, memory_order_acquire);
+	struct hazptr_rec_priv *next;
+
+	for (; r; r = next) {
+		int expect = HP_REC_THREAD;
+
+		next = atomic_load_explicit(&r->next, memory_order_relaxed);
+		if (tls_unlink(r)) {
+			free(r);
+			continue;
+		}
+		/* Another thread's record: hand it over, unless it was
+		 * released meanwhile (then it is FREE and ours). */
+		if (atomic_load_explicit(&r->state, memory_order_acquire) == HP_REC_FREE ||
+		    !atomic_compare_exchange_strong_explicit(&r->state, &expect, HP_REC_DEAD,
+							     memory_order_acq_rel,
+							     memory_order_acquire))
+			free(r);
+	}
+}
+
+int hazptr_domain_destroy(struct hazptr_domain *d)
+{
+	unsigned long freed;
+
+	if (!d || d->is_default)
+		return -EINVAL;
+	if (tls_in_pass)
+		return -EDEADLK;
+	pthread_mutex_lock(&d->lock);
+	if (atomic_load_explicit(&d->nexplicit, memory_order_relaxed) || any_slot_busy(d)) {
+		pthread_mutex_unlock(&d->lock);
+		return -EBUSY;
+	}
+	tls_in_pass = d;
+	do
+		freed = scan_pass(d);
+	while (freed && atomic_load_explicit(&d->retired, memory_order_acquire));
+	tls_in_pass = NULL;
+	if (atomic_load_explicit(&d->retired, memory_order_acquire)) {
+		/* Something was protected after the check: a caller bug, but
+		 * refuse rather than free what a reader holds. */
+		pthread_mutex_unlock(&d->lock);
+		return -EBUSY;
+	}
+	pthread_mutex_unlock(&d->lock);
+
+	pthread_mutex_lock(&g_lock);
+	for (struct hazptr_domain **pp = &g_domains; *pp; pp = &(*pp)->g_next) {
+		if (*pp == d) {
+			*pp = d->g_next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&g_lock);
+
+	free_records(d);
+	free(d->scan_buf);
+	pthread_mutex_destroy(&d->lock);
+	free(d);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* fork()                                                              */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Hold every domain's lock across fork() so that the child never inherits a
+ * lock taken by a thread it does not have (a pass in progress).  A fork from
+ * inside a reclaim callback already holds its domain's lock: skip that one.
+ */
+static void atfork_prepare(void)
+{
+	pthread_mutex_lock(&g_lock);
+	for (struct hazptr_domain *d = g_domains; d; d = d->g_next)
+		if (d != tls_in_pass)
+			pthread_mutex_lock(&d->lock);
+}
+
+static void atfork_parent(void)
+{
+	for (struct hazptr_domain *d = g_domains; d; d = d->g_next)
+		if (d != tls_in_pass)
+			pthread_mutex_unlock(&d->lock);
+	pthread_mutex_unlock(&g_lock);
+}
+
+static bool on_tls_list(struct hazptr_rec_priv *r)
+{
+	for (struct hazptr_rec_priv *t = tls_recs; t; t = t->tls_next)
+		if (t == r)
+			return true;
+	return false;
+}
+
+/*
+ * Only the forking thread exists in the child: the other threads' records
+ * would pin whatever their slots held forever.  Clear and recycle them.
+ * Explicit records stay: whoever holds them may live on in this thread.
+ */
+static void atfork_child(void)
+{
+	for (struct hazptr_domain *d = g_domains; d; d = d->g_next) {
+		struct hazptr_rec_priv *r;
+
+		for_each_rec(d, r) {
+			if (atomic_load_explicit(&r->state, memory_order_relaxed) !=
+			    HP_REC_THREAD || on_tls_list(r))
+				continue;
+			rec_clear_slots(r);
+			atomic_store_explicit(&r->state, HP_REC_FREE, memory_order_release);
+		}
+		if (d != tls_in_pass)
+			pthread_mutex_unlock(&d->lock);
+	}
+	pthread_mutex_unlock(&g_lock);
+	hazptr_fence_atfork_child_();
+}
