@@ -1,0 +1,2 @@
+#include "cli.h"
+int cmd_mutants(int argc, char **argv) { (void)argc; (void)argv; fprintf(stderr, "not yet\n"); return 3; }

@@ -1,0 +1,655 @@
+/*
+ * torture.c - `lazymm torture`: a random mix of everything that creates,
+ * uses, hands over and destroys address spaces, with every checker on.
+ *
+ * The workload (rcutorture-style, all decisions from per-CPU RNGs seeded
+ * by --seed):
+ *   user tasks    touch memory, map and unmap page tables, sleep, yield and
+ *                 migrate, clone threads, fork processes (some that never
+ *                 map anything, so exit_mmap() flushes nothing), exec, exit
+ *   ping-pong     pairs of threads of one process over model pipes
+ *   kworker       a khugepaged-like kernel thread holding mm_count
+ *                 references: mmget_not_zero() + kthread_use_mm() + touch +
+ *                 kthread_unuse_mm() + mmput(), or the final mmdrop() of a
+ *                 dead mm on whatever CPU it runs
+ *   usermodehelper kernel threads that exec, preempted and migrated between
+ *                 the switch and the lazy drop
+ *   chaos         at model points: random delays and speculative page walks;
+ *                 in idle: cpuidle's leave_mm()
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+#define TT_TIMERS   64
+#define TT_KSLOTS   16
+#define TT_PAIRS_MAX 8
+
+struct tt_timer {
+	struct task_struct *task;
+	uint64_t expiry;
+};
+
+struct tt_cpu {
+	struct tt_timer timers[TT_TIMERS];
+	int nr_timers;
+};
+
+struct tt_pipe {
+	_Atomic int tokens;
+	_Atomic(struct task_struct *) waiter;
+};
+
+enum tt_kind { TT_USER, TT_PINGPONG, TT_KWORKER, TT_UMH };
+
+struct tt_prog {
+	enum tt_kind kind;
+	int steps_left;
+	bool maps;
+	struct tt_pipe *in, *out;
+	bool sent;
+};
+
+static struct {
+	const struct torture_params *p;
+	_Atomic int stopping;
+	_Atomic int live_tasks;
+	int max_tasks;
+	_Atomic(struct mm_struct *) kslots[TT_KSLOTS];
+	struct tt_pipe pipes[2 * TT_PAIRS_MAX];
+	int pairs;
+	_Atomic uint64_t first_violation_ns;
+	uint64_t t0;
+} tt;
+
+static unsigned int rnd(unsigned int n)
+{
+	return (unsigned int)(lm_rand(lm_this) % n);
+}
+
+/* ---- model pipes: the ping-pong channel ---- */
+
+/* pipe_write(): add a token, wake the reader if one sleeps.  seq_cst on
+ * both sides: tokens++ ; xchg(waiter)  vs  waiter = me ; read tokens
+ * [pair:pipe-wakeup], so a reader never sleeps past a token. */
+static void pipe_write(struct tt_pipe *p)
+{
+	struct task_struct *w;
+
+	atomic_fetch_add_explicit(&p->tokens, 1, memory_order_seq_cst);
+	w = atomic_exchange_explicit(&p->waiter, NULL, memory_order_seq_cst);
+	if (w)
+		try_to_wake_up(w, w->cpu);
+}
+
+/* Returns true if a token was taken; false: the task is set to sleep. */
+static bool pipe_read(struct tt_pipe *p, struct task_struct *tsk)
+{
+	for (;;) {
+		int t = atomic_load_explicit(&p->tokens, memory_order_seq_cst);
+
+		if (t > 0) {
+			if (atomic_compare_exchange_weak_explicit(&p->tokens, &t, t - 1,
+								  memory_order_seq_cst,
+								  memory_order_relaxed))
+				return true;
+			continue;
+		}
+		atomic_store_explicit(&tsk->state, TASK_INTERRUPTIBLE, memory_order_seq_cst);
+		atomic_store_explicit(&p->waiter, tsk, memory_order_seq_cst);
+		if (atomic_load_explicit(&p->tokens, memory_order_seq_cst) == 0)
+			return false;
+		/* a token came: take back the registration and retry */
+		struct task_struct *me = tsk;
+		atomic_compare_exchange_strong_explicit(&p->waiter, &me, NULL,
+							memory_order_seq_cst, memory_order_relaxed);
+		atomic_store_explicit(&tsk->state, TASK_RUNNING, memory_order_relaxed);
+	}
+}
+
+/* ---- model timers ---- */
+
+static enum step_result sleep_for(struct task_struct *tsk, uint64_t ns)
+{
+	struct tt_cpu *tc = lm_this->drv;
+
+	if (tc->nr_timers >= TT_TIMERS)
+		return STEP_YIELD;
+	atomic_store_explicit(&tsk->state, TASK_INTERRUPTIBLE, memory_order_relaxed);
+	tc->timers[tc->nr_timers++] = (struct tt_timer){ tsk, lm_now_ns() + ns };
+	return STEP_BLOCK;
+}
+
+static void tt_tick(struct lm_cpu *c)
+{
+	struct tt_cpu *tc = c->drv;
+	uint64_t now;
+
+	if (!tc->nr_timers)
+		return;
+	now = lm_now_ns();
+	for (int i = 0; i < tc->nr_timers;) {
+		struct tt_timer *t = &tc->timers[i];
+
+		/* fire only once the task is fully off this CPU's current slot */
+		if (t->expiry <= now && t->task != current) {
+			struct task_struct *task = t->task;
+
+			*t = tc->timers[--tc->nr_timers];
+			try_to_wake_up(task, rnd(4) ? task->cpu : (int)rnd((unsigned)lm.cfg.nr_cpus));
+			continue;
+		}
+		i++;
+	}
+}
+
+/* ---- task creation and exit ---- */
+
+static enum step_result user_step(struct task_struct *tsk);
+static enum step_result pingpong_step(struct task_struct *tsk);
+static enum step_result kworker_step(struct task_struct *tsk);
+static enum step_result umh_step(struct task_struct *tsk);
+
+static struct tt_prog *prog_new(enum tt_kind kind)
+{
+	struct tt_prog *pr = calloc(1, sizeof(*pr));
+
+	if (!pr)
+		abort();
+	pr->kind = kind;
+	pr->steps_left = 50 + (int)rnd(400);
+	pr->maps = rnd(10) >= 4;       /* 40% never map anything */
+	return pr;
+}
+
+static bool reserve_task(void)
+{
+	int n = atomic_fetch_add_explicit(&tt.live_tasks, 1, memory_order_relaxed);
+
+	if (n >= tt.max_tasks || atomic_load_explicit(&tt.stopping, memory_order_relaxed)) {
+		atomic_fetch_sub_explicit(&tt.live_tasks, 1, memory_order_relaxed);
+		return false;
+	}
+	return true;
+}
+
+/* A khugepaged-like registration: the kworker holds mm_count. */
+static void register_kslot(struct mm_struct *mm)
+{
+	int i = (int)rnd(TT_KSLOTS);
+	struct mm_struct *expected = NULL;
+
+	mmgrab(mm);
+	if (!atomic_compare_exchange_strong_explicit(&tt.kslots[i], &expected, mm,
+						     memory_order_acq_rel, memory_order_relaxed))
+		mmdrop(mm);
+}
+
+/* Models copy_process() for a user task: a thread shares mm (mmget), a
+ * process gets its own. */
+static struct task_struct *spawn_user(struct mm_struct *mm, struct tt_prog *pr, task_step_fn step)
+{
+	struct task_struct *t = task_alloc(0, step, pr);
+
+	t->mm = mm;
+	t->active_mm = mm;
+	t->active_mm_gen = atomic_load_explicit(&mm->gen, memory_order_relaxed);
+	t->cpu = (int)rnd((unsigned)lm.cfg.nr_cpus);
+	return t;
+}
+
+static enum step_result do_exit_task(struct task_struct *tsk)
+{
+	free(tsk->prog);
+	tsk->prog = NULL;
+	exit_mm();
+	atomic_fetch_sub_explicit(&tt.live_tasks, 1, memory_order_relaxed);
+	return STEP_EXIT;
+}
+
+static void do_clone_thread(struct task_struct *tsk)
+{
+	struct tt_prog *pr = tsk->prog;
+	struct tt_prog *np;
+	struct task_struct *t;
+
+	if (!reserve_task())
+		return;
+	mmget(tsk->mm);
+	np = prog_new(TT_USER);
+	np->maps = pr->maps;
+	t = spawn_user(tsk->mm, np, user_step);
+	wake_up_new_task(t, t->cpu);
+}
+
+static void do_fork_process(struct task_struct *tsk)
+{
+	struct tt_prog *np;
+	struct mm_struct *mm;
+	struct task_struct *t;
+
+	if (!reserve_task())
+		return;
+	np = prog_new(TT_USER);
+	mm = np->maps ? dup_mm(tsk->mm) : mm_alloc();
+	if (rnd(3) == 0)
+		register_kslot(mm);
+	t = spawn_user(mm, np, user_step);
+	wake_up_new_task(t, t->cpu);
+}
+
+static void do_exec(struct task_struct *tsk)
+{
+	struct tt_prog *pr = tsk->prog;
+	struct mm_struct *mm = mm_alloc();
+
+	pr->maps = rnd(10) >= 4;
+	if (pr->maps)
+		do_mmap(mm);
+	if (rnd(3) == 0)
+		register_kslot(mm);
+	exec_mmap(mm);            /* a user task's exec: mmput(old_mm) inside */
+}
+
+static enum step_result user_step(struct task_struct *tsk)
+{
+	struct tt_prog *pr = tsk->prog;
+	unsigned int r = rnd(100);
+
+	if (atomic_load_explicit(&tt.stopping, memory_order_relaxed) || --pr->steps_left <= 0)
+		return do_exit_task(tsk);
+	if (r < 30) {
+		touch_user_memory(tsk->mm);
+	} else if (r < 40) {
+		if (pr->maps)
+			do_mmap(tsk->mm);
+	} else if (r < 46) {
+		if (pr->maps)
+			do_munmap(tsk->mm);
+	} else if (r < 60) {
+		return sleep_for(tsk, rnd(40000));
+	} else if (r < 68) {
+		tsk->migrate_to = (int)rnd((unsigned)lm.cfg.nr_cpus);
+		return STEP_YIELD;
+	} else if (r < 73) {
+		do_clone_thread(tsk);
+	} else if (r < 77) {
+		do_fork_process(tsk);
+	} else if (r < 79) {
+		do_exec(tsk);
+	} else if (r < 82) {
+		return do_exit_task(tsk);
+	}
+	return STEP_CONTINUE;
+}
+
+static enum step_result pingpong_step(struct task_struct *tsk)
+{
+	struct tt_prog *pr = tsk->prog;
+
+	if (atomic_load_explicit(&tt.stopping, memory_order_relaxed)) {
+		pipe_write(pr->out);       /* let the partner see the end too */
+		return do_exit_task(tsk);
+	}
+	if (!pr->sent) {
+		touch_user_memory(tsk->mm);
+		pipe_write(pr->out);
+		pr->sent = true;
+	}
+	if (!pipe_read(pr->in, tsk))
+		return STEP_BLOCK;
+	pr->sent = false;
+	count_event(CNT_ROUND_TRIP);
+	return STEP_CONTINUE;
+}
+
+static void spawn_umh(void)
+{
+	struct task_struct *t;
+
+	if (!reserve_task())
+		return;
+	t = task_alloc(PF_KTHREAD, umh_step, prog_new(TT_UMH));
+	t->cpu = (int)rnd((unsigned)lm.cfg.nr_cpus);
+	wake_up_new_task(t, t->cpu);
+}
+
+/* A usermodehelper: a kernel thread that execs into a user program. */
+static enum step_result umh_step(struct task_struct *tsk)
+{
+	struct tt_prog *pr = tsk->prog;
+	struct mm_struct *mm;
+
+	if (atomic_load_explicit(&tt.stopping, memory_order_relaxed))
+		return do_exit_task(tsk);
+	mm = mm_alloc();
+	pr->maps = rnd(2);
+	if (pr->maps)
+		do_mmap(mm);
+	tsk->flags &= ~PF_KTHREAD;      /* begin_new_exec() */
+	tsk->step = user_step;
+	pr->kind = TT_USER;
+	if (exec_mmap(mm))
+		return STEP_YIELD;      /* preempted before the lazy drop */
+	return STEP_CONTINUE;
+}
+
+static enum step_result kworker_step(struct task_struct *tsk)
+{
+	int i = (int)rnd(TT_KSLOTS);
+	struct mm_struct *mm;
+
+	if (atomic_load_explicit(&tt.stopping, memory_order_relaxed)) {
+		for (int k = 0; k < TT_KSLOTS; k++) {
+			mm = atomic_exchange_explicit(&tt.kslots[k], NULL, memory_order_acq_rel);
+			if (mm)
+				mmdrop(mm);
+		}
+		return do_exit_task(tsk);
+	}
+	if (rnd(50) == 0)
+		spawn_umh();
+	mm = atomic_load_explicit(&tt.kslots[i], memory_order_acquire);
+	if (!mm)
+		return sleep_for(tsk, rnd(20000));
+	if (mmget_not_zero(mm)) {
+		sim_point(SP_KTHREAD_USE_AFTER_GET);
+		kthread_use_mm(mm);
+		touch_user_memory(mm);
+		kthread_unuse_mm(mm);
+		mmput(mm);              /* may be the last user */
+	} else if (atomic_compare_exchange_strong_explicit(&tt.kslots[i], &mm, NULL,
+							   memory_order_acq_rel,
+							   memory_order_relaxed)) {
+		/* collect_mm_slot(): maybe the final mmdrop, on this CPU, with
+		 * preemption off (a spinlock is held in khugepaged) */
+		preempt_disable();
+		mmdrop(mm);
+		preempt_enable();
+	}
+	if (rnd(4) == 0)
+		return sleep_for(tsk, rnd(20000));
+	return STEP_CONTINUE;
+}
+
+/* ---- chaos ---- */
+
+static void tt_point(int point)
+{
+	struct lm_cpu *c = lm_this;
+	unsigned int r;
+
+	if (!c)
+		return;
+	r = (unsigned int)(lm_rand(c) & 1023);
+	if (point == SP_IDLE) {
+		if (r < 4)
+			speculative_walk();
+		else if (r == 5)
+			leave_mm();            /* cpuidle: a TLB-losing C-state */
+		return;
+	}
+	if (r < 64)
+		speculative_walk();
+	else if (r < 80)
+		lm_spin_ns(r * 20);
+}
+
+static int tt_preempt(struct task_struct *tsk, int point)
+{
+	(void)point;
+	if (rnd(2))
+		return -1;
+	tsk->migrate_to = (int)rnd((unsigned)lm.cfg.nr_cpus);
+	return tsk->migrate_to;
+}
+
+static void tt_first_violation(void)
+{
+	uint64_t zero = 0;
+
+	if (lm_total_violations())
+		atomic_compare_exchange_strong_explicit(&tt.first_violation_ns, &zero, lm_now_ns(),
+							memory_order_relaxed, memory_order_relaxed);
+}
+
+static void tt_idle(struct lm_cpu *c)
+{
+	(void)c;
+	if (!atomic_load_explicit(&tt.first_violation_ns, memory_order_relaxed))
+		tt_first_violation();
+}
+
+/* Boot: CPU 0 creates the initial tasks, then every CPU runs its loop. */
+static void tt_cpu_main(struct lm_cpu *c)
+{
+	if (c->cpu == 0) {
+		int procs = 2 + lm.cfg.nr_cpus;
+
+		for (int i = 0; i < procs; i++) {
+			struct tt_prog *pr;
+			struct mm_struct *mm;
+			struct task_struct *t;
+
+			if (!reserve_task())
+				break;
+			pr = prog_new(TT_USER);
+			mm = mm_alloc();
+			if (pr->maps)
+				do_mmap(mm);
+			if (rnd(2))
+				register_kslot(mm);
+			t = spawn_user(mm, pr, user_step);
+			wake_up_new_task(t, t->cpu);
+		}
+		for (int i = 0; i < tt.pairs; i++) {
+			struct mm_struct *mm = mm_alloc();
+
+			do_mmap(mm);
+			for (int k = 0; k < 2; k++) {
+				struct tt_prog *pr = prog_new(TT_PINGPONG);
+				struct task_struct *t;
+
+				if (k)
+					mmget(mm);
+				atomic_fetch_add_explicit(&tt.live_tasks, 1, memory_order_relaxed);
+				pr->in = &tt.pipes[2 * i + k];
+				pr->out = &tt.pipes[2 * i + !k];
+				pr->sent = k == 1;     /* one side starts by reading */
+				t = spawn_user(mm, pr, pingpong_step);
+				t->cpu = (2 * i + k) % lm.cfg.nr_cpus;
+				wake_up_new_task(t, t->cpu);
+			}
+		}
+		for (int i = 0; i < 1 + lm.cfg.nr_cpus / 4; i++) {
+			struct task_struct *t = task_alloc(PF_KTHREAD, kworker_step, prog_new(TT_KWORKER));
+
+			atomic_fetch_add_explicit(&tt.live_tasks, 1, memory_order_relaxed);
+			t->cpu = (int)rnd((unsigned)lm.cfg.nr_cpus);
+			wake_up_new_task(t, t->cpu);
+		}
+	}
+	cpu_loop(c);
+}
+
+static void sleep_ns(uint64_t ns)
+{
+	struct timespec ts = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
+
+	nanosleep(&ts, NULL);
+}
+
+int torture_run(const struct torture_params *p, struct torture_result *r, FILE *out)
+{
+	struct lm_config cfg = {
+		.nr_cpus = p->cpus,
+		.seed = p->seed,
+		.ops = p->ops,
+		.mutant = p->mutant,
+		.flush_mode = p->flush_mode,
+		.ipi_mode = p->ipi_mode,
+		.reuse_addresses = true,
+		.chaos = true,
+		.pin = true,
+		.max_reports = p->max_reports ? p->max_reports : 4,
+	};
+	struct tt_cpu *tcs;
+	uint64_t end, deadline;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	memset(&tt, 0, sizeof(tt));
+	tt.p = p;
+	tt.max_tasks = 6 * p->cpus + 8;
+	tt.pairs = p->cpus / 2 > TT_PAIRS_MAX ? TT_PAIRS_MAX : (p->cpus + 1) / 2;
+	err = lm_machine_init(&cfg);
+	if (err) {
+		fprintf(stderr, "lazymm torture: machine init failed (%d)\n", err);
+		return -1;
+	}
+	tcs = calloc((size_t)p->cpus, sizeof(*tcs));
+	for (int i = 0; i < p->cpus; i++)
+		lm.cpus[i].drv = &tcs[i];
+	lm.tick_hook = tt_tick;
+	lm.idle_hook = tt_idle;
+	lm_point_hook = tt_point;
+	lm_preempt_hook = tt_preempt;
+
+	tt.t0 = lm_now_ns();
+	if (lm_machine_start(tt_cpu_main) != 0) {
+		fprintf(stderr, "lazymm torture: cannot start CPU threads\n");
+		return -1;
+	}
+	if (!p->quiet)
+		fprintf(out, "torture: scheme %s%s%s, %d CPUs (%s), %.1f s, seed %llu, flush %s, ipi %s\n",
+			p->ops->name, p->mutant ? " mutant " : "", p->mutant ? p->mutant : "",
+			p->cpus, lm.pinned ? "pinned" : p->cpus > lm_host_cpus() ?
+			"NOT pinned: more simulated CPUs than host cores (oversubscribed)" : "not pinned",
+			p->seconds, (unsigned long long)p->seed,
+			p->flush_mode == FLUSH_IPI ? "ipi" : "broadcast",
+			p->ipi_mode == IPI_SIGNAL ? "signal" : "poll");
+	end = tt.t0 + (uint64_t)(p->seconds * 1e9);
+	while (lm_now_ns() < end && !atomic_load_explicit(&lm.abort, memory_order_relaxed))
+		sleep_ns(5000000);
+	atomic_store_explicit(&tt.stopping, 1, memory_order_release);
+	deadline = lm_now_ns() + 20ull * 1000000000ull;
+	while (atomic_load_explicit(&tt.live_tasks, memory_order_acquire) > 0 &&
+	       !atomic_load_explicit(&lm.abort, memory_order_relaxed)) {
+		if (lm_now_ns() > deadline) {
+			lm_violation(INV_HANG, -1, 0, "torture: %d task(s) did not exit in time",
+				     atomic_load_explicit(&tt.live_tasks, memory_order_relaxed));
+			atomic_store_explicit(&lm.abort, 1, memory_order_relaxed);
+			break;
+		}
+		sleep_ns(1000000);
+	}
+	if (!atomic_load_explicit(&lm.abort, memory_order_relaxed))
+		lm_machine_offline_all();
+	lm_machine_stop();
+	r->elapsed = (double)(lm_now_ns() - tt.t0) / 1e9;
+	r->switches = lm_total(CNT_CS_USER_USER) + lm_total(CNT_CS_USER_KERNEL) +
+		      lm_total(CNT_CS_KERNEL_USER) + lm_total(CNT_CS_KERNEL_KERNEL);
+	tt_first_violation();
+	if (!p->quiet) {
+		fprintf(out, "counters:\n");
+		lm_print_counters(out);
+	}
+	r->hung = atomic_load_explicit(&lm.abort, memory_order_relaxed);
+	lm_machine_fini(out);
+	lm_point_hook = NULL;
+	lm_preempt_hook = NULL;
+	for (int i = 0; i < INV_NR; i++) {
+		r->per_inv[i] = atomic_load_explicit(&lm.violations[i], memory_order_relaxed);
+		r->violations += r->per_inv[i];
+	}
+	r->first_violation_s = tt.first_violation_ns ?
+		(double)(tt.first_violation_ns - tt.t0) / 1e9 : -1;
+	free(tcs);
+	return 0;
+}
+
+static void torture_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: lazymm torture [--scheme NAME] [--mutant NAME] [--cpus N] [--seconds S]\n"
+		"                      [--seed X] [--flush ipi|broadcast] [--ipi signal|poll]\n"
+		"  --scheme NAME   lazy-mm tracking scheme (default refcount; 'lazymm schemes')\n"
+		"  --mutant NAME   a deliberately broken variant of the scheme ('lazymm mutants')\n"
+		"  --cpus N        simulated CPUs, 1..%d (default 2); more than the host's cores\n"
+		"                  runs oversubscribed and unpinned, and says so\n"
+		"  --seconds S     duration, 0.1..86400 (default 10)\n"
+		"  --seed X        seed of the workload's random choices (default 1)\n"
+		"  --flush MODE    ipi: bare-metal x86 (freed_tables flushes IPI lazy CPUs);\n"
+		"                  broadcast: INVLPGB/PV-like, no IPIs, lazy CPUs keep the mm\n"
+		"  --ipi MODE      signal: IPIs interrupt anywhere irqs are on (default);\n"
+		"                  poll: delivered only at irq-enable points and waits\n"
+		"Exit status: 0 with no violation and nothing leaked; 1 otherwise; 2 bad usage.\n",
+		NR_CPUS_MAX);
+}
+
+int cmd_torture(int argc, char **argv)
+{
+	struct torture_params p = {
+		.ops = lazy_find("refcount"), .cpus = 2, .seconds = 10, .seed = 1,
+		.flush_mode = FLUSH_IPI, .ipi_mode = IPI_SIGNAL,
+	};
+	struct torture_result r;
+	const char *C = "torture";
+
+#if defined(LAZYMM_TSAN)
+	p.ipi_mode = IPI_POLL;      /* TSAN defers signals to its own safe points */
+#endif
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			torture_usage(stdout);
+			return EXIT_OK;
+		} else if (!strcmp(a, "--scheme")) {
+			p.ops = parse_scheme(C, torture_usage, opt_value(C, torture_usage, argc, argv, &i));
+		} else if (!strcmp(a, "--mutant")) {
+			p.mutant = opt_value(C, torture_usage, argc, argv, &i);
+		} else if (!strcmp(a, "--cpus")) {
+			p.cpus = (int)parse_u64(C, torture_usage, a, opt_value(C, torture_usage, argc, argv, &i), 1, NR_CPUS_MAX);
+		} else if (!strcmp(a, "--seconds")) {
+			p.seconds = parse_double(C, torture_usage, a, opt_value(C, torture_usage, argc, argv, &i), 0.1, 86400);
+		} else if (!strcmp(a, "--seed")) {
+			p.seed = parse_u64(C, torture_usage, a, opt_value(C, torture_usage, argc, argv, &i), 0, UINT64_MAX);
+		} else if (!strcmp(a, "--flush")) {
+			const char *v = opt_value(C, torture_usage, argc, argv, &i);
+			if (!strcmp(v, "ipi"))
+				p.flush_mode = FLUSH_IPI;
+			else if (!strcmp(v, "broadcast"))
+				p.flush_mode = FLUSH_BROADCAST;
+			else
+				usage_error(C, torture_usage, "--flush: '%s' is not accepted; accepted: ipi, broadcast", v);
+		} else if (!strcmp(a, "--ipi")) {
+			const char *v = opt_value(C, torture_usage, argc, argv, &i);
+			if (!strcmp(v, "signal"))
+				p.ipi_mode = IPI_SIGNAL;
+			else if (!strcmp(v, "poll"))
+				p.ipi_mode = IPI_POLL;
+			else
+				usage_error(C, torture_usage, "--ipi: '%s' is not accepted; accepted: signal, poll", v);
+		} else {
+			usage_error(C, torture_usage, "unknown option '%s'", a);
+		}
+	}
+	if (p.mutant)
+		parse_mutant(C, torture_usage, p.ops, p.mutant);
+	if (torture_run(&p, &r, stdout) != 0)
+		return EXIT_ERROR;
+	printf("result: %llu context switches in %.2f s (%.0f/s), %llu violation(s)",
+	       (unsigned long long)r.switches, r.elapsed, (double)r.switches / r.elapsed,
+	       (unsigned long long)r.violations);
+	if (r.first_violation_s >= 0)
+		printf(", first after %.3f s", r.first_violation_s);
+	printf("\n");
+	for (int i = 0; i < INV_NR; i++)
+		if (r.per_inv[i])
+			printf("  %-22s %llu\n", lm_invariant_names[i], (unsigned long long)r.per_inv[i]);
+	printf("%s\n", r.violations ? "FAILURE" : "SUCCESS");
+	return r.violations ? EXIT_VIOLATION : EXIT_OK;
+}

@@ -1,0 +1,224 @@
+/*
+ * hazptr - a per-CPU hazard pointer protects each CPU's lazy mm.
+ *
+ * Follows Mathieu Desnoyers' RFC v3 "sched+mm: Track lazy active mm
+ * existence with hazard pointers" (Oct 2024), built on libhazptr's per-CPU
+ * slot domain (one slot per CPU: a CPU has at most one lazy mm, I6).
+ *
+ *   switch           MMU                  lazy tracking
+ *   kernel->kernel   enter_lazy_tlb       slot keeps the mm (handed over)
+ *   user  ->kernel   enter_lazy_tlb       smp_mb(); slot = mm      (per-CPU line)
+ *   kernel->user     switch_mm_irqs_off   smp_mb(); slot = NULL later
+ *   user  ->user     switch_mm_irqs_off   none
+ *   teardown         __mmdrop(): scan every CPU's slot; for each CPU
+ *                    holding the mm, a waiting IPI moves it to init_mm and
+ *                    clears its slot, then a second one checks (RFC v3)
+ *
+ * The two calling-context problems the kernel's build robot found, and how
+ * this scheme stays correct in them:
+ *  - exec_mmap() and kthread_use_mm() drop the old lazy mm in preemptible
+ *    context, so the task may run on another CPU by then: clearing "this
+ *    CPU's" slot would clear the wrong one.  Here the slot is cleared by
+ *    drop_switched(), with irqs off, on the CPU that switched away;
+ *    drop() is only the barrier.  The exec path also keeps irqs off across
+ *    activate_mm() (ARCH_WANT_IRQS_OFF_ACTIVATE_MM), since the shootdown
+ *    keys on current->active_mm, which exec updates before the switch.
+ *  - the final mmdrop() can be reached with preemption disabled (a
+ *    khugepaged-style holder under a spinlock): the scan never sleeps and
+ *    only sends waiting IPIs, which need irqs on, not preemption.
+ * Hot-plug: finish_cpu() runs on the controller, so the dead CPU's slot is
+ * cleared by index (drop_offline), not "this CPU's".
+ */
+#include <hazptr.h>
+
+#include "lazy.h"
+
+static struct hazptr_pcpu_domain *lazy_mm_domain;
+/* Each CPU's one slot, learnt at init (a slot never moves). */
+static struct hazptr_pcpu_slot *cpu_slot[NR_CPUS_MAX];
+
+/* Clear cpu's slot if it holds mm.  A slot is written only by its own CPU
+ * (or, for a dead CPU, by the controller in finish_cpu()), so the check
+ * and the clear cannot race with another writer. */
+static void clear_slot(int cpu, struct mm_struct *mm)
+{
+	if (hazptr_pcpu_load(lazy_mm_domain, (unsigned int)cpu, 0) != mm)
+		return;
+	hazptr_pcpu_clear(cpu_slot[cpu], mm);
+	count_event(CNT_STORE_SHARED);
+}
+
+static int hazptr_scheme_init(void)
+{
+	static char probe;
+
+	lazy_mm_domain = hazptr_pcpu_domain_create((unsigned int)lm.cfg.nr_cpus, 1);
+	if (!lazy_mm_domain)
+		return -1;
+	for (int cpu = 0; cpu < lm.cfg.nr_cpus; cpu++) {
+		cpu_slot[cpu] = hazptr_pcpu_try_protect(lazy_mm_domain, (unsigned int)cpu, &probe);
+		if (!cpu_slot[cpu])
+			return -1;
+		hazptr_pcpu_clear(cpu_slot[cpu], &probe);
+	}
+	return 0;
+}
+
+static void hazptr_scheme_fini(void)
+{
+	hazptr_pcpu_domain_destroy(lazy_mm_domain);
+	lazy_mm_domain = NULL;
+}
+
+/* Models the RFC's mmgrab_lazy_tlb(): smp_mb(), then publish in this CPU's
+ * slot.  Called with irqs off (the RFC moved exit_mm()'s call there). */
+static void hazptr_grab(struct mm_struct *mm)
+{
+	/*
+	 * Orders: the caller's accesses to mm (it is a running user of mm)
+	 * and the rq->curr store  before  the slot store is relied upon
+	 * [pair:hazptr-slot].  Pairs with the smp_mb() in hazptr_pcpu_scan()
+	 * between "mm_users/mm_count reached 0" and reading the slots.
+	 *   this CPU (user->kernel)      teardown CPU
+	 *     slot = mm (buffered)         last mmdrop: count -> 0
+	 *     ... lazy on mm               scan: slot empty -> no IPI
+	 *                                  free mm  => this CPU's CR3 dangles
+	 * The RFC keeps it also for switch_mm_cid(). x86: MFENCE/LOCK OR.
+	 */
+	smp_mb();
+	if (!hazptr_pcpu_try_protect(lazy_mm_domain, (unsigned int)lm_this->cpu, mm)) {
+		lm_violation(INV_ONE_LAZY, mm->id, 0,
+			     "cpu%d: hazard slot busy: a second lazy mm on one CPU", lm_this->cpu);
+		return;
+	}
+	count_event(CNT_STORE_SHARED);
+}
+
+/* Models the RFC's mmdrop_lazy_tlb_sched(): smp_mb(), then clear this
+ * CPU's slot.  finish_task_switch() runs on the CPU that switched away. */
+static void hazptr_drop_sched(struct mm_struct *mm)
+{
+	/* [pair:membarrier-lazy-drop], and the switch away (CR3) before the
+	 * slot is emptied [pair:hazptr-slot]. */
+	smp_mb();
+	clear_slot(lm_this->cpu, mm);
+}
+
+/* exec_mmap()/kthread_use_mm(), irqs off, right after the switch away. */
+static void hazptr_drop_switched(struct mm_struct *mm)
+{
+	if (lazy_mutant("exec-drop-after-migrate"))
+		return;          /* the RFC's placement: dropped later, see below */
+	smp_mb();
+	clear_slot(lm_this->cpu, mm);
+}
+
+/* exec_mmap()/kthread_use_mm(), preemptible: maybe on another CPU now. */
+static void hazptr_drop(struct mm_struct *mm)
+{
+	smp_mb();
+	if (lazy_mutant("exec-drop-after-migrate")) {
+		/* RFC v2/v3: this_cpu_write(slot, NULL) — whatever this CPU's
+		 * slot protects now, which after a migration is not mm */
+		void *held = hazptr_pcpu_load(lazy_mm_domain, (unsigned int)lm_this->cpu, 0);
+		if (held)
+			hazptr_pcpu_clear(cpu_slot[lm_this->cpu], held);
+	}
+	(void)mm;
+}
+
+static void hazptr_drop_offline(int dead_cpu, struct mm_struct *mm)
+{
+	clear_slot(dead_cpu, mm);
+}
+
+/* The clear-before-switch mutant: the slot goes while mm is still loaded. */
+static void hazptr_before_switch_mm(struct mm_struct *lazy_mm)
+{
+	if (lazy_mutant("clear-before-switch")) {
+		smp_mb();
+		clear_slot(lm_this->cpu, lazy_mm);
+	}
+}
+
+struct hp_shoot {
+	struct mm_struct *mm;
+	int initiator;
+};
+
+/* The RFC's do_shoot_lazy_tlb(): switch to init_mm, clear the local slot. */
+static void hp_shoot_lazy(void *info)
+{
+	struct hp_shoot *a = info;
+	struct task_struct *cur = current;
+
+	if (cur->active_mm == a->mm) {
+		do_shoot_lazy_tlb(a->mm);
+		clear_slot(lm_this->cpu, a->mm);
+	} else if (lm_this->cpu != a->initiator) {
+		count_event(CNT_IPI_WASTED);
+	}
+}
+
+/* do_check_lazy_tlb(): always on in RFC v3. */
+static void hp_check_lazy(void *info)
+{
+	struct hp_shoot *a = info;
+
+	if (current->active_mm == a->mm)
+		lm_violation(INV_ONE_LAZY, a->mm->id, 0, "cpu%d: still borrows mm%d after shootdown",
+			     lm_this->cpu, a->mm->id);
+}
+
+static void on_match(void *arg, unsigned int cpu, struct hazptr_pcpu_slot *slot, void *addr)
+{
+	struct hp_shoot *a = arg;
+
+	(void)slot;
+	(void)addr;
+	if ((int)cpu != a->initiator)
+		count_add(CNT_IPI_TEARDOWN, 2);
+	smp_call_function_single((int)cpu, hp_shoot_lazy, a, 1);
+	smp_call_function_single((int)cpu, hp_check_lazy, a, 1);
+}
+
+/* Models the RFC's cleanup_lazy_tlbs(): hazptr_scan() with a callback. */
+static void hazptr_lazy_cleanup(struct mm_struct *mm)
+{
+	struct hp_shoot a = { mm, lm_this->cpu };
+
+	if (lazy_mutant("no-scan"))
+		return;
+	/* The scan's own full barrier pairs with hazptr_grab()'s
+	 * [pair:hazptr-slot]; "Store A" (unpublishing mm) is implicit: no
+	 * lazy use of mm can begin once mm_users is 0 (I7). */
+	hazptr_pcpu_scan(lazy_mm_domain, mm, on_match, &a);
+	count_add(CNT_SLOTS_SCANNED, (uint64_t)lm.cfg.nr_cpus);
+}
+
+static const struct lazy_mutant hazptr_mutants[] = {
+	{ "no-scan", "no hazard-slot scan at __mmdrop()",
+	  "scenario last-exit-lazy (I1: the lazy CPU keeps the freed mm)" },
+	{ "clear-before-switch", "slot cleared before the CPU has switched away from the mm",
+	  "scenario switch-race (I1/I3: freed while still loaded)" },
+	{ "exec-drop-after-migrate", "the exec path clears the current CPU's slot after a migration",
+	  "scenario kthread-exec-preempt (I1/I6: the old CPU's slot stays, the new CPU's lazy mm loses its)" },
+	{ NULL, NULL, NULL },
+};
+
+const struct lazy_tlb_ops hazptr_ops = {
+	.name = "hazptr",
+	.desc = "RFC v3 (Desnoyers 2024): per-CPU hazard slot; scan + IPI at __mmdrop",
+	.safe = true,
+	.irqs_off_activate_mm = true,
+	.init = hazptr_scheme_init,
+	.fini = hazptr_scheme_fini,
+	.grab = hazptr_grab,
+	.drop = hazptr_drop,
+	.drop_sched = hazptr_drop_sched,
+	.drop_switched = hazptr_drop_switched,
+	.drop_offline = hazptr_drop_offline,
+	.before_switch_mm = hazptr_before_switch_mm,
+	.cleanup = hazptr_lazy_cleanup,
+	.mutants = hazptr_mutants,
+};

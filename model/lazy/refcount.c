@@ -1,0 +1,66 @@
+/*
+ * refcount - every lazy user holds a reference on mm->mm_count.
+ *
+ * x86's default in Linux v6.11 (CONFIG_MMU_LAZY_TLB_REFCOUNT=y); the
+ * helpers of include/linux/sched/mm.h map to mmgrab()/mmdrop().
+ *
+ *   switch           MMU                  lazy reference
+ *   kernel->kernel   enter_lazy_tlb       handed over with active_mm
+ *   user  ->kernel   enter_lazy_tlb       atomic_inc(&mm->mm_count)   shared RMW
+ *   kernel->user     switch_mm_irqs_off   atomic_dec_and_test later   shared RMW
+ *   user  ->user     switch_mm_irqs_off   none
+ *   teardown         nothing extra: the mm lives until the last lazy user
+ *                    switches away; the final mmdrop frees it, on any CPU
+ *
+ * The dec-and-test is fully ordered: it is the full barrier membarrier
+ * needs on a kernel->user switch without a CR3 write.
+ */
+#include "lazy.h"
+
+/* Models mmgrab_lazy_tlb() with REFCOUNT=y: a plain, unordered atomic_inc
+ * (smp_mb__after_mmgrab() is a compiler barrier on x86). */
+static void refcount_grab(struct mm_struct *mm)
+{
+	if (lazy_mutant("no-grab-inc"))
+		return;                 /* the broken variant: nothing pins mm */
+	mmgrab(mm);
+}
+
+/* Models mmdrop_lazy_tlb() and mmdrop_lazy_tlb_sched() (non-RT). */
+static void refcount_drop(struct mm_struct *mm)
+{
+	mmdrop(mm);
+}
+
+/* finish_cpu(): the dead CPU's reference is dropped on the controller;
+ * a refcount does not care which CPU drops it. */
+static void refcount_drop_offline(int dead_cpu, struct mm_struct *mm)
+{
+	(void)dead_cpu;
+	mmdrop(mm);
+}
+
+/* cleanup_lazy_tlbs() is a no-op with REFCOUNT=y. */
+static void refcount_cleanup(struct mm_struct *mm)
+{
+	(void)mm;
+}
+
+static const struct lazy_mutant refcount_mutants[] = {
+	{ "no-grab-inc", "lazy grab without the increment of mm_count",
+	  "torture (I1/I3: the mm is freed under its lazy users)" },
+	{ NULL, NULL, NULL },
+};
+
+const struct lazy_tlb_ops refcount_ops = {
+	.name = "refcount",
+	.desc = "x86 v6.11 default: lazy users hold mm_count (shared atomic per idle entry/exit)",
+	.safe = true,
+	.grab = refcount_grab,
+	.drop = refcount_drop,
+	.drop_sched = refcount_drop,
+	.drop_offline = refcount_drop_offline,
+	.cleanup = refcount_cleanup,
+	.drop_derefs_mm = true,
+	.mutants = refcount_mutants,
+};

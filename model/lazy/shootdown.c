@@ -1,0 +1,152 @@
+/*
+ * shootdown - no lazy refcount; __mmdrop() shoots the lazy users down.
+ *
+ * Follows Nick Piggin's CONFIG_MMU_LAZY_TLB_SHOOTDOWN (kernel/fork.c
+ * cleanup_lazy_tlbs()/do_shoot_lazy_tlb(), v6.3+; powerpc book3s64).
+ *
+ *   switch           MMU                  lazy reference
+ *   kernel->kernel   enter_lazy_tlb       handed over with active_mm
+ *   user  ->kernel   enter_lazy_tlb       nothing
+ *   kernel->user     switch_mm_irqs_off   smp_mb() (membarrier) later
+ *   user  ->user     switch_mm_irqs_off   none
+ *   teardown         __mmdrop(): a waiting IPI to every CPU in
+ *                    mm_cpumask (this one included); each CPU whose
+ *                    current task borrows the mm moves it to init_mm
+ *
+ * The scheme's precondition: at the final mmdrop, mm_cpumask(mm) contains
+ * every CPU on which the mm is lazily active.  powerpc never clears a bit
+ * on switch; x86 v6.11 does clear it when a CPU leaves the mm, and leaves
+ * current->active_mm behind when that happens without a context switch
+ * (a flush IPI evicting a lazy CPU, cpuidle's leave_mm()).  The model keeps
+ * the precondition the way the unfinished x86 patches (peterz x86/lazy)
+ * meant to: left_lazy() fixes active_mm up to init_mm wherever x86 leaves
+ * a lazy mm without a switch, and the IRQs-off exec path
+ * (ARCH_WANT_IRQS_OFF_ACTIVATE_MM, which powerpc selects) closes the
+ * window where a task's active_mm and the loaded mm disagree.  With the
+ * torture checkers on, a second IPI round (DEBUG_VM_SHOOT_LAZIES) checks
+ * no CPU still borrows the mm.
+ */
+#include "lazy.h"
+
+static void shootdown_grab(struct mm_struct *mm)
+{
+	(void)mm;          /* REFCOUNT=n: mmgrab_lazy_tlb() is empty */
+}
+
+/* mmdrop_lazy_tlb() with REFCOUNT=n: only the barrier membarrier needs on
+ * a kernel->user switch [pair:membarrier-lazy-drop]. */
+static void shootdown_drop(struct mm_struct *mm)
+{
+	(void)mm;
+	smp_mb();
+}
+
+static void shootdown_drop_offline(int dead_cpu, struct mm_struct *mm)
+{
+	(void)dead_cpu;
+	(void)mm;
+}
+
+/* A CPU left its lazy mm without a switch: keep active_mm truthful so the
+ * cpumask still covers every CPU that borrows the mm. */
+static void shootdown_left_lazy(struct mm_struct *mm)
+{
+	struct task_struct *cur = current;
+
+	if (cur->active_mm == mm && !cur->mm) {
+		cur->active_mm = &init_mm;
+		cur->active_mm_gen = 0;
+	}
+}
+
+struct shoot_arg {
+	struct mm_struct *mm;
+	int initiator;
+};
+
+static void shoot_lazy(void *info)
+{
+	struct shoot_arg *a = info;
+
+	if (current->active_mm != a->mm) {
+		if (lm_this->cpu != a->initiator)
+			count_event(CNT_IPI_WASTED);
+		return;
+	}
+	do_shoot_lazy_tlb(a->mm);
+}
+
+/* do_check_lazy_tlb() (DEBUG_VM_SHOOT_LAZIES) */
+static void check_lazy(void *info)
+{
+	struct shoot_arg *a = info;
+
+	if (current->active_mm == a->mm)
+		lm_violation(INV_CPUMASK, a->mm->id, 0,
+			     "cpu%d: still borrows mm%d after the shootdown (not in mm_cpumask)",
+			     lm_this->cpu, a->mm->id);
+}
+
+static struct shoot_arg async_arg[NR_CPUS_MAX];
+
+/* Models cleanup_lazy_tlbs() (kernel/fork.c). */
+static void shootdown_cleanup(struct mm_struct *mm)
+{
+	uint64_t mask[NR_CPUS_MAX / 64];
+	struct shoot_arg a = { mm, lm_this->cpu };
+	int me = lm_this->cpu, n;
+
+	/* Orders the caller's mm_count/mm_users drop before reading the mask
+	 * [pair:shootdown-mask]: a CPU that sets its bit after this point
+	 * cannot be switching to a dead mm (I7). */
+	smp_mb();
+	cpumask_snapshot(mm->cpumask, mask);
+	if (lazy_mutant("skip-lazy-cpus")) {
+		/* the broken variant: lazy CPUs look idle, so skip them */
+		for (int cpu = 0; cpu < lm.cfg.nr_cpus; cpu++)
+			if (atomic_load_explicit(&cpu_of(cpu)->tlbstate_shared.is_lazy, memory_order_seq_cst))
+				mask[cpu / 64] &= ~(1ULL << (cpu % 64));
+	}
+	n = 0;
+	for (int i = 0; i < NR_CPUS_MAX / 64; i++)
+		n += __builtin_popcountll(mask[i]);
+	if ((mask[me / 64] >> (me % 64)) & 1)
+		n--;
+	count_add(CNT_IPI_TEARDOWN, (uint64_t)n);
+	if (lazy_mutant("no-wait")) {
+		/* the broken variant: free without waiting for the IPIs */
+		async_arg[me] = a;
+		on_each_cpu_mask(mask, shoot_lazy, &async_arg[me], 0);
+		return;
+	}
+	on_each_cpu_mask(mask, shoot_lazy, &a, 1);
+	if (lm.cfg.chaos) {
+		uint64_t all[NR_CPUS_MAX / 64] = { 0 };
+
+		for (int cpu = 0; cpu < lm.cfg.nr_cpus; cpu++)
+			all[cpu / 64] |= 1ULL << (cpu % 64);
+		on_each_cpu_mask(all, check_lazy, &a, 1);
+	}
+}
+
+static const struct lazy_mutant shootdown_mutants[] = {
+	{ "no-wait", "free the mm without waiting for the shootdown IPIs",
+	  "scenario last-exit-lazy (I1/I3: a CPU still has the freed mm loaded)" },
+	{ "skip-lazy-cpus", "send the shootdown only to CPUs that are not lazy",
+	  "scenario last-exit-lazy (I1: the lazy CPUs keep the freed mm)" },
+	{ NULL, NULL, NULL },
+};
+
+const struct lazy_tlb_ops shootdown_ops = {
+	.name = "shootdown",
+	.desc = "powerpc MMU_LAZY_TLB_SHOOTDOWN: no refcount; IPI mm_cpumask at __mmdrop",
+	.safe = true,
+	.irqs_off_activate_mm = true,
+	.grab = shootdown_grab,
+	.drop = shootdown_drop,
+	.drop_sched = shootdown_drop,
+	.drop_offline = shootdown_drop_offline,
+	.left_lazy = shootdown_left_lazy,
+	.cleanup = shootdown_cleanup,
+	.mutants = shootdown_mutants,
+};
