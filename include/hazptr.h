@@ -187,7 +187,7 @@ static inline bool hazptr_ptr_eq(const void *a, const void *b)
 }
 
 /*
- * The reader's half of the protect handshake.
+ * The reader's half of the protect handshake: publish p in slot i.
  *
  * Orders: store to the slot  before  the re-load of *src.  [pair:hp-publish]
  * Pairs with: the heavy fence in scan_pass(), hazptr_synchronize() and
@@ -203,27 +203,41 @@ static inline bool hazptr_ptr_eq(const void *a, const void *b)
  *   membarrier() makes every running thread of the process execute a full
  *   barrier, and a thread that is not running has been through a context
  *   switch, which is one).  seq_cst mode: one `lock or` / `mfence`.
- * Under LAZYMM_TSAN the reader always adds a seq_cst fence, so its ordering
- * does not rest on membarrier, which ThreadSanitizer cannot see.  The broken
- * test build (HAZPTR_TEST_BROKEN_READER) keeps only the compiler barrier
- * and its library never calls membarrier: the SB test must then fail.
+ *
+ * The store is a release store: a scanner that reads this value (acquire)
+ * also sees everything this thread did under the slot's previous
+ * protection, which a relaxed store would not give it.  [pair:hp-release]
+ *
+ * Under LAZYMM_TSAN (make SAN=thread) the publish is an exchange with
+ * seq_cst order in both modes: ThreadSanitizer models neither membarrier
+ * nor (in GCC 12) atomic_thread_fence, but it does model the exchange, which
+ * on x86 is a locked instruction and so a full barrier (ck_hp's set_fence).
+ * The broken test build (HAZPTR_TEST_BROKEN_READER) keeps only the compiler
+ * barrier and its library never calls membarrier: the SB test must fail.
  */
-static inline void hazptr_reader_fence_(const struct hazptr_rec *r)
+static inline void hazptr_publish_(struct hazptr_rec *r, unsigned int i, void *p)
 {
 #if defined(HAZPTR_TEST_BROKEN_READER)
-	(void)r;
+	atomic_store_explicit(&r->hp_slot[i], p, memory_order_release);
 	atomic_signal_fence(memory_order_seq_cst);
+#elif defined(LAZYMM_TSAN)
+	(void)atomic_exchange_explicit(&r->hp_slot[i], p, memory_order_seq_cst);
 #else
-	if (r->hp_light) {
+	atomic_store_explicit(&r->hp_slot[i], p, memory_order_release);
+	if (r->hp_light)
 		atomic_signal_fence(memory_order_seq_cst);
-#ifdef LAZYMM_TSAN
+	else
 		atomic_thread_fence(memory_order_seq_cst);
-#endif
-	} else {
-		atomic_thread_fence(memory_order_seq_cst);
-	}
 #endif
 }
+
+/* The re-load of the source.  Acquire: pairs with the updater's release
+ * store that published the object.  [pair:hp-src-publish] */
+#ifdef LAZYMM_TSAN
+#define HAZPTR_RELOAD_ORDER_ memory_order_seq_cst
+#else
+#define HAZPTR_RELOAD_ORDER_ memory_order_acquire
+#endif
 
 /*
  * Protect the pointer currently in *src with slot i and return it (NULL if
@@ -240,14 +254,8 @@ static inline void *hazptr_protect(struct hazptr_rec *r, unsigned int i,
 	HAZPTR_CHECK_SLOT_("hazptr_protect", i);
 	p = atomic_load_explicit(src, memory_order_relaxed);
 	for (;;) {
-		/* Release: a scanner that reads this value (acquire) also
-		 * sees everything this thread did under the slot's previous
-		 * protection.  [pair:hp-release] */
-		atomic_store_explicit(&r->hp_slot[i], p, memory_order_release);
-		hazptr_reader_fence_(r);	/* [pair:hp-publish] */
-		/* Acquire: pairs with the updater's release store that
-		 * published the object.  [pair:hp-src-publish] */
-		q = atomic_load_explicit(src, memory_order_acquire);
+		hazptr_publish_(r, i, p);	/* [pair:hp-publish] */
+		q = atomic_load_explicit(src, HAZPTR_RELOAD_ORDER_);
 		if (hazptr_ptr_eq(p, q))
 			return q;
 		p = q;
@@ -265,9 +273,8 @@ static inline bool hazptr_try_protect(struct hazptr_rec *r, unsigned int i,
 	void *p = *ptr, *q;
 
 	HAZPTR_CHECK_SLOT_("hazptr_try_protect", i);
-	atomic_store_explicit(&r->hp_slot[i], p, memory_order_release); /* [pair:hp-release] */
-	hazptr_reader_fence_(r);	/* [pair:hp-publish] */
-	q = atomic_load_explicit(src, memory_order_acquire); /* [pair:hp-src-publish] */
+	hazptr_publish_(r, i, p);	/* [pair:hp-publish] */
+	q = atomic_load_explicit(src, HAZPTR_RELOAD_ORDER_); /* [pair:hp-src-publish] */
 	*ptr = q;
 	if (hazptr_ptr_eq(p, q))
 		return true;

@@ -75,7 +75,7 @@ const char *hazptr_fence_name(enum hazptr_fence mode)
  *   thread before hazptr_retire(), and made visible to this thread by the
  *   acquire exchange of the retired list)  before  the reads of the slots.
  *   [pair:hp-publish]
- * Pairs with: hazptr_reader_fence_() in include/hazptr.h, between a
+ * Pairs with: hazptr_publish_() in include/hazptr.h, between a
  *   reader's slot store and its re-load of the source.
  * Without it: the store-buffering outcome drawn there: the reader re-loads
  *   the old pointer while this thread reads its slot as empty.
@@ -93,7 +93,7 @@ void hazptr_heavy_fence_(enum hazptr_fence mode)
 	    sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0)
 		hazptr_die("membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) failed: %s",
 			   strerror(errno));
-	atomic_thread_fence(memory_order_seq_cst);
+	hazptr_full_fence_();
 }
 
 /* The child of fork() keeps the parent's registration in current kernels;

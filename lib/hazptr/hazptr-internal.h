@@ -12,6 +12,12 @@
 
 #define HAZPTR_CACHELINE 64
 
+/* Snapshots of at most this many slots are insertion-sorted, larger ones
+ * qsort()ed (tests set 1 to run the qsort path). */
+#ifndef HAZPTR_SORT_SMALL
+#define HAZPTR_SORT_SMALL 16
+#endif
+
 /* Static TLS: the library is linked at start-up, never dlopen()ed late. */
 #define HAZPTR_TLS _Thread_local __attribute__((tls_model("initial-exec")))
 
@@ -22,6 +28,24 @@
 __attribute__((noreturn, cold, format(printf, 4, 5)))
 void hazptr_die_(const char *file, const char *func, int line, const char *fmt, ...);
 #define hazptr_die(...) hazptr_die_(__FILE__, __func__, __LINE__, __VA_ARGS__)
+
+/*
+ * A full fence for the library's own use (scanner side).  Under LAZYMM_TSAN
+ * it is a seq_cst RMW on a thread-private word: a locked instruction on
+ * x86, hence a full barrier, that ThreadSanitizer accepts (GCC 12 rejects
+ * atomic_thread_fence with -fsanitize=thread) and that creates no
+ * happens-before edge between threads, so it cannot hide a race.
+ */
+static inline void hazptr_full_fence_(void)
+{
+#ifdef LAZYMM_TSAN
+	static _Thread_local _Atomic unsigned long fence_word;
+
+	(void)atomic_fetch_add_explicit(&fence_word, 1, memory_order_seq_cst);
+#else
+	atomic_thread_fence(memory_order_seq_cst);
+#endif
+}
 
 /* fence.c */
 void hazptr_heavy_fence_(enum hazptr_fence mode);

@@ -372,7 +372,7 @@ static size_t snapshot_slots(struct hazptr_domain *d)
 				buf[n++] = v;
 		}
 	}
-	if (n <= 16) {
+	if (n <= HAZPTR_SORT_SMALL) {
 		for (size_t i = 1; i < n; i++) {
 			const void *v = buf[i];
 			size_t j = i;

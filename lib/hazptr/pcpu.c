@@ -186,7 +186,7 @@ void *hazptr_pcpu_load(struct hazptr_pcpu_domain *d, unsigned int cpu,
  */
 static void pcpu_fence(void)
 {
-	atomic_thread_fence(memory_order_seq_cst);
+	hazptr_full_fence_();
 }
 
 unsigned int hazptr_pcpu_scan(struct hazptr_pcpu_domain *d, void *addr,
