@@ -64,6 +64,10 @@ int scenario_run_by_index(int i, const struct lazy_tlb_ops *ops, const char *mut
 /* mutants.c */
 int cmd_mutants(int argc, char **argv);
 
+/* litmus.c */
+long litmus_lazy_return(const struct lazy_tlb_ops *ops, const char *mutant, long rounds, bool quiet);
+int cmd_litmus(int argc, char **argv);
+
 /* bench.c */
 int cmd_bench(int argc, char **argv);
 

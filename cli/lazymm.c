@@ -18,6 +18,7 @@ static void main_usage(FILE *out)
 		"  torture    random fork/exit/exec/kthread/ping-pong mix on N CPUs, with checkers\n"
 		"  scenario   deterministic interleavings (scenario --list)\n"
 		"  mutants    list the deliberately broken variants; --check runs the matrix\n"
+		"  litmus     store-buffering stress test of the lazy-return handshake\n"
 		"  bench      the RFC's experiment for every scheme, side by side\n"
 		"  schemes    list the lazy-mm tracking schemes\n"
 		"\n"
@@ -142,6 +143,8 @@ int main(int argc, char **argv)
 		return cmd_scenario(argc - 1, argv + 1);
 	if (!strcmp(cmd, "mutants"))
 		return cmd_mutants(argc - 1, argv + 1);
+	if (!strcmp(cmd, "litmus"))
+		return cmd_litmus(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bench"))
 		return cmd_bench(argc - 1, argv + 1);
 	if (!strcmp(cmd, "schemes")) {
@@ -150,5 +153,5 @@ int main(int argc, char **argv)
 		list_schemes(stdout);
 		return EXIT_OK;
 	}
-	usage_error(NULL, main_usage, "unknown command '%s'; accepted: torture, scenario, mutants, bench, schemes", cmd);
+	usage_error(NULL, main_usage, "unknown command '%s'; accepted: torture, scenario, mutants, litmus, bench, schemes", cmd);
 }

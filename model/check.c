@@ -76,6 +76,7 @@ const char *const lm_point_names[SP_NR] = {
 	[SP_KTHREAD_USE_AFTER_SWITCH] = "kthread_use_mm.after_switch",
 	[SP_EXIT_MM_LAZY] = "exit_mm.lazy",
 	[SP_IDLE] = "idle",
+	[SP_SC_HOLD] = "scenario.hold",
 };
 
 static const char *const event_names[EV_NR] = {
@@ -372,15 +373,17 @@ int lm_leak_check(FILE *out)
 
 	pthread_mutex_lock(&alloc_lock);
 	if (live_mms || live_tables) {
-		fprintf(out, "LEAK: %ld mm(s) and %ld page table(s) still allocated\n",
+		if (out)
+			fprintf(out, "LEAK: %ld mm(s) and %ld page table(s) still allocated\n",
 			live_mms, live_tables);
 		leaks += (int)(live_mms + live_tables);
 	}
 	for (struct task_struct *t = all_tasks; t; t = t->all_next) {
 		if (t->freed || (t->flags & PF_IDLE))
 			continue;
-		fprintf(out, "LEAK: task %d never exited (state %d)\n", t->id,
-			atomic_load_explicit(&t->state, memory_order_relaxed));
+		if (out)
+			fprintf(out, "LEAK: task %d never exited (state %d)\n", t->id,
+				atomic_load_explicit(&t->state, memory_order_relaxed));
 		leaks++;
 	}
 	pthread_mutex_unlock(&alloc_lock);

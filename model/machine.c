@@ -41,6 +41,8 @@ int lm_machine_init(const struct lm_config *cfg)
 		lm.cfg.wait_timeout_ns = 10ull * 1000000000ull;
 	if (!lm.cfg.max_reports)
 		lm.cfg.max_reports = 8;
+	else if (lm.cfg.max_reports < 0)
+		lm.cfg.max_reports = 0;     /* count only */
 
 	memset(&init_mm, 0, sizeof(init_mm));
 	atomic_store_explicit(&init_mm.state, OBJ_LIVE, memory_order_relaxed);

@@ -212,7 +212,6 @@ struct psc_entry {
 	uint32_t epoch;            /* broadcast-invalidation epoch when cached */
 	uint16_t asid;
 	bool valid;
-	uint64_t dbg_ctx, dbg_gen; int dbg_src;
 };
 struct cpu_hw {
 	_Atomic(struct pgtable *) cr3;           /* the loaded page-table root */
@@ -492,6 +491,7 @@ enum lm_point {
 	SP_KTHREAD_USE_AFTER_SWITCH, /* kthread_use_mm(): irqs on, before the lazy drop */
 	SP_EXIT_MM_LAZY,             /* exit_mm(): lazy on own mm, before mmput */
 	SP_IDLE,                     /* the idle loop */
+	SP_SC_HOLD,                  /* a scenario holds a CPU (irqs off) */
 	SP_NR
 };
 extern const char *const lm_point_names[SP_NR];

@@ -464,13 +464,6 @@ static void walk(bool fill)
 			e->valid = false;   /* dropped by a broadcast invalidation */
 			continue;
 		}
-		if (atomic_load_explicit(&e->table->state, memory_order_relaxed) != OBJ_LIVE) {
-			struct mm_struct *lm_ = atomic_load_explicit(&c->tlbstate.loaded_mm, memory_order_relaxed);
-			fprintf(stderr, "DBG cpu%d entry asid %u ins_ctx %llu ins_gen %llu src %d | cur asid %u slot ctx %llu slot gen %llu | loaded mm%d ctx %llu tlb_gen %llu in_irq %d\n",
-				c->cpu, e->asid, (unsigned long long)e->dbg_ctx, (unsigned long long)e->dbg_gen, e->dbg_src, hw->cr3_asid,
-				(unsigned long long)c->tlbstate.ctxs[hw->cr3_asid].ctx_id, (unsigned long long)c->tlbstate.ctxs[hw->cr3_asid].tlb_gen,
-				lm_ == LOADED_MM_SWITCHING ? -2 : lm_->id, (unsigned long long)lm_->ctx_id, (unsigned long long)atomic_load(&lm_->tlb_gen), atomic_load(&c->irq.in_irq));
-		}
 		check_pgtable(e->table, e->gen_table, INV_PWC, "page walk: cached page table");
 	}
 	if (fill) {
@@ -493,7 +486,6 @@ static void walk(bool fill)
 		e->epoch = (uint32_t)epoch;
 		e->asid = hw->cr3_asid;
 		e->valid = true;
-		e->dbg_ctx = mm->ctx_id; e->dbg_gen = c->tlbstate.ctxs[hw->cr3_asid].tlb_gen; e->dbg_src = atomic_load(&c->irq.in_irq);
 	}
 out:
 	local_irq_restore(flags);
