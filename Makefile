@@ -85,6 +85,11 @@ $(B)/%.o: %.c
 check: all
 	@B=$(B) SAN=$(SAN) CC="$(CC)" sh tests/run.sh $(TEST_LISTS)
 
+# The main job: every scheme side by side (docs/bench.md).  QUICK=1: smoke.
+run: $(B)/lazymm
+	@mkdir -p results
+	$(B)/lazymm bench --out results/latest $(if $(QUICK),--quick)
+
 install: $(LIBS)
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 644 $(HEADERS_PUB) $(DESTDIR)$(PREFIX)/include/
@@ -100,4 +105,4 @@ uninstall:
 clean:
 	rm -rf build build-*
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include $(shell find $(B) -path $(B)/kernel -prune -o -name '*.d' -type f -print 2>/dev/null)

@@ -149,7 +149,7 @@ int main(int argc, char **argv)
 		return cmd_bench(argc - 1, argv + 1);
 	if (!strcmp(cmd, "schemes")) {
 		if (argc > 2)
-			usage_error("schemes", NULL, "takes no options (got '%s')", argv[2]);
+			usage_error("schemes", main_usage, "takes no options (got '%s')", argv[2]);
 		list_schemes(stdout);
 		return EXIT_OK;
 	}

@@ -29,7 +29,9 @@ static struct torture_params torture_defaults(const struct lazy_tlb_ops *ops, co
 {
 	struct torture_params p = {
 		.ops = ops, .mutant = mutant, .cpus = 2, .seconds = seconds, .seed = 1,
-		.flush_mode = FLUSH_IPI, .ipi_mode = IPI_SIGNAL, .quiet = true, .max_reports = -1,
+		.flush_mode = FLUSH_IPI, .ipi_mode = IPI_SIGNAL, .quiet = true,
+		/* a correct scheme's violation is a bug: show it in full */
+		.max_reports = mutant ? -1 : 2,
 	};
 #if defined(LAZYMM_TSAN)
 	p.ipi_mode = IPI_POLL;
@@ -66,9 +68,15 @@ static struct check_outcome run_checks(const struct lazy_tlb_ops *ops, const cha
 		struct torture_result r;
 
 		if (torture_run(&p, &r, stdout) == 0 && r.violations) {
+			int n = 0;
+
 			o.violations += (int)r.violations;
 			if (!o.caught_by) {
-				snprintf(which, sizeof(which), "torture (%.2f s in)", r.first_violation_s);
+				n = snprintf(which, sizeof(which), "torture (%.2f s in:", r.first_violation_s);
+				for (int k = 0; k < INV_NR && n < (int)sizeof(which) - 24; k++)
+					if (r.per_inv[k])
+						n += snprintf(which + n, sizeof(which) - (size_t)n, " %s", lm_invariant_names[k]);
+				snprintf(which + n, sizeof(which) - (size_t)n, ")");
 				o.caught_by = which;
 			}
 			if (stop_early)

@@ -586,7 +586,7 @@ static const struct scenario scenarios[] = {
 	{ "kthread-exec-preempt", "exec from a kernel thread, preempted and migrated before the lazy drop", 2, false, true, sc_kthread_exec_preempt },
 	{ "mm-reuse", "an mm's address reused right after it is freed", 2, true, true, sc_mm_reuse },
 	{ "switch-race", "a CPU leaves its lazy mm for a user task while the mm is torn down", 2, false, true, sc_switch_race },
-	{ "unmap-while-lazy", "a page table is freed while a lazy CPU has it cached", 2, false, false, sc_unmap_while_lazy },
+	{ "unmap-while-lazy", "a page table is freed while a lazy CPU has it cached", 2, false, true, sc_unmap_while_lazy },
 };
 #define NR_SCENARIOS ((int)ARRAY_SIZE(scenarios))
 

@@ -449,9 +449,10 @@ static void walk(bool fill)
 	struct cpu_hw *hw = &c->hw;
 	unsigned long flags = local_irq_save();   /* a walk is atomic to interrupts */
 	struct pgtable *root = atomic_load_explicit(&hw->cr3, memory_order_relaxed);
-	uint64_t epoch = atomic_load_explicit(&lm_bcast_epoch, memory_order_acquire);
+	uint64_t epoch;
 
 	count_event(CNT_SPEC_WALK);
+	epoch = atomic_load_explicit(&lm_bcast_epoch, memory_order_acquire);
 	if (root == init_mm.pgd)
 		goto out;
 	check_pgtable(root, hw->cr3_gen, INV_ROOT, "page walk: CR3 root");
@@ -460,8 +461,23 @@ static void walk(bool fill)
 
 		if (!e->valid || e->asid != hw->cr3_asid)
 			continue;
-		if (e->epoch != (uint32_t)epoch && lm.cfg.flush_mode == FLUSH_BROADCAST) {
-			e->valid = false;   /* dropped by a broadcast invalidation */
+		if (lm.cfg.flush_mode == FLUSH_BROADCAST) {
+			/* Read the table's state, then the epoch: a table freed after
+			 * a broadcast invalidation is seen with the new epoch
+			 * [pair:bcast-epoch] (TLBSYNC: the invalidation is complete
+			 * everywhere before the flusher frees anything). */
+			int st = atomic_load_explicit(&e->table->state, memory_order_acquire);
+			uint32_t g = atomic_load_explicit(&e->table->gen, memory_order_relaxed);
+			uint64_t now = atomic_load_explicit(&lm_bcast_epoch, memory_order_acquire);
+
+			if (e->epoch != (uint32_t)now) {
+				e->valid = false;   /* dropped by a broadcast invalidation */
+				continue;
+			}
+			if (st != OBJ_LIVE || g != e->gen_table)
+				lm_violation(INV_PWC, e->table->owner_id, e->gen_table,
+					     "cpu%d: page walk: cached page table of mm%d freed under a live broadcast epoch",
+					     c->cpu, e->table->owner_id);
 			continue;
 		}
 		check_pgtable(e->table, e->gen_table, INV_PWC, "page walk: cached page table");

@@ -1,0 +1,2 @@
+# The model's tests: scenarios, torture, litmus, mutants, command line.
+TEST_LISTS += tests/model/tests.list
