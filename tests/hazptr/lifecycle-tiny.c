@@ -1,0 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* lifecycle.c with the boundary constants of tiny.h (links lib-tiny.o). */
+#include "tiny.h"
+#include "lifecycle.c"

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * sb.c - store-buffering stress of the protect/scan handshake.
+ *
+ *   SB+hazptr   Result: Never (with the library's fences)
+ *     reader R                         scanner S
+ *       slot = X                         src = NULL
+ *       reader fence [pair:hp-publish]   heavy fence [pair:hp-publish]
+ *       r1 = src                         r2 = slot
+ *   Forbidden: r1 == X && r2 != X: the reader goes on using X, which the
+ *   scanner believes unprotected and would free.
+ *
+ * Two variants run in lock-step rounds, with a random skew of a few dozen
+ * pause instructions on each side so that the two critical windows overlap:
+ *   hp    hazptr_try_protect() against src; hazptr_scan()
+ *   pcpu  hazptr_pcpu_try_protect() + the caller's full fence + load of
+ *         src (as mmgrab_lazy_tlb() would); hazptr_pcpu_scan()
+ *
+ * Built normally, no round may show the forbidden outcome.  Built with
+ * HAZPTR_TEST_BROKEN_READER (sb-broken.c, linked with lib-broken.o: no
+ * reader fence, no membarrier, and the pcpu caller omits its fence) the
+ * test passes only if the forbidden outcome IS observed within the
+ * iteration bound: this shows the test can fail.
+ */
+#include "common.h"
+
+#ifdef HAZPTR_TEST_BROKEN_READER
+#define EXPECT_FORBIDDEN 1
+#else
+#define EXPECT_FORBIDDEN 0
+#endif
+#define MIN_ROUNDS 20000	/* run at least this many, whatever the time */
+
+enum variant { V_HP, V_PCPU };
+
+static struct hazptr_domain *dom;
+static struct hazptr_pcpu_domain *pdom;
+static void *_Atomic src;
+static int X;				/* the object */
+static _Atomic unsigned int phase;	/* barrier: generation counter */
+static _Atomic unsigned int arrived;
+static uint64_t deadline_ns;		/* stop starting chunks after this */
+
+/* Two-thread spin barrier; yields when the machine is busy. */
+static void barrier(void)
+{
+	unsigned int gen = atomic_load_explicit(&phase, memory_order_acquire);
+	unsigned int spins = 0;
+
+	if (atomic_fetch_add_explicit(&arrived, 1, memory_order_acq_rel) == 1) {
+		atomic_store_explicit(&arrived, 0, memory_order_relaxed);
+		atomic_store_explicit(&phase, gen + 1, memory_order_release);
+		return;
+	}
+	while (atomic_load_explicit(&phase, memory_order_acquire) == gen) {
+		if (++spins > 256)
+			sched_yield();
+		else
+			t_cpu_relax();
+	}
+}
+
+static void skew(uint64_t *seed)
+{
+	for (unsigned int n = t_rand(seed) % 48; n; n--)
+		t_cpu_relax();
+}
+
+/* The pcpu caller's fence (mmgrab_lazy_tlb()'s smp_mb()). */
+static void caller_fence(void)
+{
+#if defined(HAZPTR_TEST_BROKEN_READER)
+	atomic_signal_fence(memory_order_seq_cst);
+#elif defined(LAZYMM_TSAN)
+	static _Thread_local _Atomic int w;
+
+	atomic_fetch_add_explicit(&w, 1, memory_order_seq_cst);
+#else
+	atomic_thread_fence(memory_order_seq_cst);
+#endif
+}
+
+struct shared {
+	enum variant v;
+	uint64_t iters;
+	unsigned char *r1;		/* reader saw X (per round) */
+	unsigned char *r2;		/* scanner saw X */
+};
+
+static void *reader(void *arg)
+{
+	struct shared *sh = arg;
+	struct hazptr_rec *r = hazptr_rec_get(dom);
+	uint64_t seed = 0x1234567;
+
+	for (uint64_t i = 0; i < sh->iters; i++) {
+		barrier();			/* src == X, slot empty */
+		skew(&seed);
+		if (sh->v == V_HP) {
+			void *p = &X;
+
+			sh->r1[i] = hazptr_try_protect(r, 0, &p, &src);
+			barrier();		/* scanner done */
+			hazptr_clear(r, 0);
+		} else {
+			struct hazptr_pcpu_slot *s = hazptr_pcpu_try_protect(pdom, 0, &X);
+
+			caller_fence();
+			sh->r1[i] = atomic_load_explicit(&src, memory_order_relaxed) == &X;
+			barrier();
+			hazptr_pcpu_clear(s, &X);
+		}
+		barrier();			/* slot clear before next round */
+	}
+	return NULL;
+}
+
+static void scanner(struct shared *sh)
+{
+	uint64_t seed = 0x7654321;
+
+	for (uint64_t i = 0; i < sh->iters; i++) {
+		atomic_store_explicit(&src, &X, memory_order_relaxed);
+		barrier();
+		skew(&seed);
+		atomic_store_explicit(&src, NULL, memory_order_relaxed);
+		if (sh->v == V_HP)
+			sh->r2[i] = hazptr_scan(dom, &X, NULL, NULL) > 0;
+		else
+			sh->r2[i] = hazptr_pcpu_scan(pdom, &X, NULL, NULL) > 0;
+		barrier();
+		barrier();
+	}
+}
+
+/* Run one variant for up to `iters` rounds (stopping at the first
+ * forbidden outcome when one is expected); returns forbidden rounds. */
+static uint64_t run(enum variant v, uint64_t iters, uint64_t *done)
+{
+	struct shared sh = { v, 0, NULL, NULL };
+	uint64_t chunk = 20000, forbidden = 0, both = 0, neither = 0;
+	pthread_t t;
+
+	sh.r1 = malloc(chunk);
+	sh.r2 = malloc(chunk);
+	if (!sh.r1 || !sh.r2)
+		DIE("out of memory");
+	*done = 0;
+	while (*done < iters && !(EXPECT_FORBIDDEN && forbidden) &&
+	       (*done < MIN_ROUNDS || t_now_ns() < deadline_ns)) {
+		sh.iters = chunk < iters - *done ? chunk : iters - *done;
+		t_create(&t, reader, &sh);
+		scanner(&sh);
+		t_join(t);
+		for (uint64_t i = 0; i < sh.iters; i++) {
+			forbidden += sh.r1[i] && !sh.r2[i];
+			both += sh.r1[i] && sh.r2[i];
+			neither += !sh.r1[i] && !sh.r2[i];
+		}
+		*done += sh.iters;
+	}
+	printf("%-5s rounds %llu: forbidden (r1=X, r2!=X) %llu, both saw X %llu, "
+	       "neither %llu, scanner only %llu\n", v == V_HP ? "hp" : "pcpu",
+	       (unsigned long long)*done, (unsigned long long)forbidden,
+	       (unsigned long long)both, (unsigned long long)neither,
+	       (unsigned long long)(*done - forbidden - both - neither));
+	free(sh.r1);
+	free(sh.r2);
+	return forbidden;
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t iters = EXPECT_FORBIDDEN ? 4000000 : 200000, seconds = 10, done, f_hp, f_pcpu;
+	int ok;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--iters") && i + 1 < argc)
+			iters = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
+			seconds = strtoull(argv[++i], NULL, 0);
+		else
+			DIE("usage: %s [--iters N] [--seconds S]\n"
+			    "  at most N rounds per variant (at least %d), and no new\n"
+			    "  chunk of rounds after S seconds per variant", argv[0], MIN_ROUNDS);
+	}
+	dom = hazptr_domain_create(0);
+	pdom = hazptr_pcpu_domain_create(1, 1);
+	if (!dom || !pdom)
+		DIE("setup: %s", strerror(errno));
+	printf("hazptr SB: fence=%s broken_reader=%d max_rounds=%llu max_seconds=%llu\n",
+	       hazptr_fence_name(hazptr_domain_fence(dom)), EXPECT_FORBIDDEN,
+	       (unsigned long long)iters, (unsigned long long)seconds);
+	deadline_ns = t_now_ns() + seconds * 1000000000ull;
+	f_hp = run(V_HP, iters, &done);
+	/* In the broken build only the hp result decides; keep pcpu short. */
+	deadline_ns = t_now_ns() + (EXPECT_FORBIDDEN ? 5 : seconds) * 1000000000ull;
+	f_pcpu = run(V_PCPU, iters, &done);
+	if (EXPECT_FORBIDDEN) {
+		/* The hp variant is the library's own handshake: it must show
+		 * the bug.  The pcpu one is reported. */
+		ok = f_hp > 0;
+		printf("broken reader %s the forbidden outcome\n",
+		       ok ? "shows" : "did NOT show");
+	} else {
+		ok = f_hp == 0 && f_pcpu == 0;
+	}
+	hazptr_pcpu_domain_destroy(pdom);
+	hazptr_domain_destroy(dom);
+	printf("End of test: %s\n", ok ? "SUCCESS" : "FAILURE");
+	return ok ? 0 : 1;
+}
