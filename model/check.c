@@ -96,6 +96,10 @@ int (*lm_preempt_hook)(struct task_struct *tsk, int point);
 static pthread_mutex_t alloc_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct mm_struct *mm_quarantine;
 static struct pgtable *pt_quarantine;
+/* Every object ever allocated in this run, freed or not, so the end of the
+ * run releases leaked ones too (after the leak check reported them). */
+static struct mm_struct *all_mms;
+static struct pgtable *all_pts;
 static struct task_struct *all_tasks;
 static long live_mms, live_tables, live_tasks;
 
@@ -257,6 +261,8 @@ struct pgtable *pgtable_alloc(int level, int owner)
 	atomic_store_explicit(&pt->state, OBJ_LIVE, memory_order_release);
 	pthread_mutex_lock(&alloc_lock);
 	live_tables++;
+	pt->all_next = all_pts;
+	all_pts = pt;
 	pthread_mutex_unlock(&alloc_lock);
 	return pt;
 }
@@ -294,6 +300,10 @@ struct mm_struct *mm_struct_alloc(void)
 			abort();
 		memset(mm, 0, sizeof(*mm));
 		atomic_store_explicit(&mm->gen, 1, memory_order_relaxed);
+		pthread_mutex_lock(&alloc_lock);
+		mm->all_next = all_mms;
+		all_mms = mm;
+		pthread_mutex_unlock(&alloc_lock);
 	}
 	mm->qnext = NULL;
 	return mm;
@@ -396,16 +406,18 @@ int lm_leak_check(FILE *out)
 void lm_quarantine_release(void)
 {
 	pthread_mutex_lock(&alloc_lock);
-	while (mm_quarantine) {
-		struct mm_struct *n = mm_quarantine->qnext;
-		free(mm_quarantine);
-		mm_quarantine = n;
+	while (all_mms) {
+		struct mm_struct *n = all_mms->all_next;
+		free(all_mms);
+		all_mms = n;
 	}
-	while (pt_quarantine) {
-		struct pgtable *n = pt_quarantine->qnext;
-		free(pt_quarantine);
-		pt_quarantine = n;
+	while (all_pts) {
+		struct pgtable *n = all_pts->all_next;
+		free(all_pts);
+		all_pts = n;
 	}
+	mm_quarantine = NULL;
+	pt_quarantine = NULL;
 	while (all_tasks) {
 		struct task_struct *n = all_tasks->all_next;
 		free(all_tasks);

@@ -91,6 +91,7 @@ struct pgtable {
 	int level;                 /* 4: pgd, 1..3: lower levels */
 	int owner_id;              /* mm id at allocation, for reports */
 	struct pgtable *qnext;     /* quarantine list */
+	struct pgtable *all_next;  /* every table of the run (check.c) */
 };
 
 struct mm_struct {
@@ -123,6 +124,7 @@ struct mm_struct {
 	_Atomic int teardown_ipis;
 
 	struct mm_struct *qnext;   /* quarantine list */
+	struct mm_struct *all_next; /* every mm of the run (check.c) */
 };
 
 extern struct mm_struct init_mm;
