@@ -90,6 +90,10 @@ static const char *const event_names[EV_NR] = {
 	[EV_SHOOT] = "shot down", [EV_OFFLINE] = "offline", [EV_MIGRATE] = "migrate",
 };
 
+#if defined(LAZYMM_TSAN)
+_Atomic unsigned long lm_tsan_fence_word;
+#endif
+
 void (*lm_point_hook)(int point);
 int (*lm_preempt_hook)(struct task_struct *tsk, int point);
 

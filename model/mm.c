@@ -245,7 +245,7 @@ static void task_lock(struct task_struct *t)
 	(void)t;
 	preempt_disable();
 	note_locked_op(CNT_RMW_OTHER);
-	atomic_thread_fence(memory_order_seq_cst);
+	lm_fence();
 }
 
 static void task_unlock(struct task_struct *t)

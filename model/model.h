@@ -354,7 +354,7 @@ static inline void count_add(enum lm_counter c, uint64_t n)
 /* smp_mb(): a counted full barrier; also satisfies rq->mb_pending. */
 static inline void smp_mb(void)
 {
-	atomic_thread_fence(memory_order_seq_cst);
+	lm_fence();
 	count_event(CNT_FENCE);
 	if (lm_this)
 		lm_this->rq.mb_pending = false;

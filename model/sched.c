@@ -274,7 +274,7 @@ void schedule(void)
 		local_irq_enable();
 		return;
 	}
-	atomic_thread_fence(memory_order_seq_cst);       /* smp_mb__after_spinlock() */
+	lm_fence();       /* smp_mb__after_spinlock() */
 	rq->mb_pending = false;
 	if (prev != rq->idle) {
 		raw_spin_lock(&prev->pi_lock, "pi_lock");

@@ -32,6 +32,21 @@
 #define smp_store_release(p, v) atomic_store_explicit((p), (v), memory_order_release)
 #define barrier()             atomic_signal_fence(memory_order_seq_cst)
 
+/*
+ * lm_fence(): the seq_cst fence behind smp_mb() and the other full barriers.
+ * ThreadSanitizer does not model fences (gcc refuses them under -Werror):
+ * in TSAN builds the fence is a seq_cst RMW on one global word, which TSAN
+ * understands as synchronization.  That over-synchronizes (every fence
+ * orders with every other), so a TSAN run can miss a race a fence alone
+ * would leave open; the litmus test covers missing fences instead.
+ */
+#if defined(LAZYMM_TSAN)
+extern _Atomic unsigned long lm_tsan_fence_word;
+#define lm_fence() ((void)atomic_fetch_add_explicit(&lm_tsan_fence_word, 0, memory_order_seq_cst))
+#else
+#define lm_fence() atomic_thread_fence(memory_order_seq_cst)
+#endif
+
 #define LM_CACHELINE 64
 #define __cacheline_aligned   __attribute__((aligned(LM_CACHELINE)))
 

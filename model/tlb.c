@@ -76,7 +76,7 @@ static void load_new_mm_cr3(struct mm_struct *mm, uint16_t asid, bool flush)
 		count_event(CNT_CR3_FLUSH);
 	}
 	count_event(CNT_CR3_WRITE);
-	atomic_thread_fence(memory_order_seq_cst);   /* serializing CR3 write */
+	lm_fence();   /* serializing CR3 write */
 	lm_this->rq.mb_pending = false;
 	hw->cr3_gen = atomic_load_explicit(&pgd->gen, memory_order_relaxed);
 	hw->cr3_asid = asid;
