@@ -100,7 +100,7 @@ static void lt_cpu_main(struct lm_cpu *c)
 			atomic_store_explicit(&lt.arrived, 0, memory_order_relaxed);
 			if (lt.skipped && lt.seen_gen < lt.new_gen) {
 				if (lt.forbidden++ < 3)
-					lm_violation(INV_TLB_GEN, lt.mm->id, 0,
+					lm_violation(INV_TLB_GEN, mm_id(lt.mm), 0,
 						     "litmus lazy-return round %ld: flush to gen %llu skipped the lazy CPU, which returned at gen %llu",
 						     r, (unsigned long long)lt.new_gen,
 						     (unsigned long long)lt.seen_gen);

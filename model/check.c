@@ -153,7 +153,7 @@ void lm_event(uint16_t what, struct task_struct *t, struct mm_struct *mm)
 	e->what = what;
 	e->task = t ? (int32_t)t->id : -1;
 	e->mm = (mm == NULL) ? -1 : (mm == &init_mm) ? 0 :
-		(mm == LOADED_MM_SWITCHING) ? -2 : mm->id;
+		(mm == LOADED_MM_SWITCHING) ? -2 : mm_id(mm);
 	e->gen = (mm && mm != LOADED_MM_SWITCHING && mm != &init_mm)
 		? atomic_load_explicit(&mm->gen, memory_order_relaxed) : 0;
 }
@@ -221,8 +221,8 @@ bool check_mm(struct mm_struct *mm, uint32_t gen, enum lm_invariant inv, const c
 	g = atomic_load_explicit(&mm->gen, memory_order_relaxed);
 	if (likely(st == OBJ_LIVE && g == gen))
 		return true;
-	lm_violation(inv, mm->id, gen, "cpu%d: %s: mm%d is %s (gen now %u)",
-		     lm_this ? lm_this->cpu : -1, site, mm->id, why_dead(st, g, gen), g);
+	lm_violation(inv, mm_id(mm), gen, "cpu%d: %s: mm%d is %s (gen now %u)",
+		     lm_this ? lm_this->cpu : -1, site, mm_id(mm), why_dead(st, g, gen), g);
 	return false;
 }
 
@@ -232,8 +232,8 @@ bool check_mm_live(struct mm_struct *mm, enum lm_invariant inv, const char *site
 		return true;
 	if (likely(atomic_load_explicit(&mm->state, memory_order_acquire) == OBJ_LIVE))
 		return true;
-	lm_violation(inv, mm->id, atomic_load_explicit(&mm->gen, memory_order_relaxed),
-		     "cpu%d: %s: mm%d is freed", lm_this ? lm_this->cpu : -1, site, mm->id);
+	lm_violation(inv, mm_id(mm), atomic_load_explicit(&mm->gen, memory_order_relaxed),
+		     "cpu%d: %s: mm%d is freed", lm_this ? lm_this->cpu : -1, site, mm_id(mm));
 	return false;
 }
 
@@ -316,7 +316,7 @@ struct mm_struct *mm_struct_alloc(void)
 void mm_struct_free(struct mm_struct *mm)
 {
 	if (atomic_load_explicit(&mm->state, memory_order_relaxed) != OBJ_LIVE) {
-		lm_violation(INV_MM_ALIVE, mm->id, 0, "double free of mm%d", mm->id);
+		lm_violation(INV_MM_ALIVE, mm_id(mm), 0, "double free of mm%d", mm_id(mm));
 		return;
 	}
 	/* Poison: the generation moves on, the counters can never again look

@@ -49,7 +49,7 @@ int lm_machine_init(const struct lm_config *cfg)
 	atomic_store_explicit(&init_mm.mm_users, 1 << 30, memory_order_relaxed);
 	atomic_store_explicit(&init_mm.mm_count, 1 << 30, memory_order_relaxed);
 	init_mm.pgd = &init_pgd;
-	init_mm.id = 0;
+	atomic_store_explicit(&init_mm.id, 0, memory_order_relaxed);
 	init_mm.ctx_id = 0;          /* ctx_ids of real mms start at 1 */
 
 	if (posix_memalign((void **)&lm.cpus, LM_CACHELINE,

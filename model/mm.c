@@ -42,9 +42,10 @@ struct mm_struct *mm_alloc(void)
 
 	if (!mm)
 		return NULL;
-	mm->id = atomic_fetch_add_explicit(&lm.next_mm_id, 1, memory_order_relaxed) + 1;
+	atomic_store_explicit(&mm_id(mm), atomic_fetch_add_explicit(&lm.next_mm_id, 1, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
 	mm->ctx_id = atomic_fetch_add_explicit(&lm.last_ctx_id, 1, memory_order_relaxed) + 1;
-	mm->pgd = pgtable_alloc(4, mm->id);
+	mm->pgd = pgtable_alloc(4, mm_id(mm));
 	atomic_store_explicit(&mm->mm_users, 1, memory_order_relaxed);
 	atomic_store_explicit(&mm->mm_count, 1, memory_order_relaxed);
 	atomic_store_explicit(&mm->tlb_gen, 0, memory_order_relaxed);
@@ -200,9 +201,9 @@ void __mmdrop(struct mm_struct *mm)
 		struct mm_struct *l = atomic_load_explicit(&cpu_of(cpu)->tlbstate.loaded_mm,
 							   memory_order_acquire);
 		if (l == mm)
-			lm_violation(INV_ROOT, mm->id, atomic_load_explicit(&mm->gen, memory_order_relaxed),
+			lm_violation(INV_ROOT, mm_id(mm), atomic_load_explicit(&mm->gen, memory_order_relaxed),
 				     "cpu%d: __mmdrop() on cpu%d frees mm%d while cpu%d still has it loaded",
-				     lm_this->cpu, lm_this->cpu, mm->id, cpu);
+				     lm_this->cpu, lm_this->cpu, mm_id(mm), cpu);
 	}
 	lm_event(EV_MMDROP_FREE, current, mm);
 	lm_teardown_record(mm);
@@ -215,9 +216,9 @@ void mmgrab_lazy_tlb(struct mm_struct *mm)
 {
 	/* I7: lazy users are created only by holders of mm_users. */
 	if (mm != &init_mm && atomic_load_explicit(&mm->mm_users, memory_order_relaxed) == 0)
-		lm_violation(INV_RESURRECT, mm->id, atomic_load_explicit(&mm->gen, memory_order_relaxed),
+		lm_violation(INV_RESURRECT, mm_id(mm), atomic_load_explicit(&mm->gen, memory_order_relaxed),
 			     "cpu%d: lazy grab of mm%d after mm_users reached 0",
-			     lm_this->cpu, mm->id);
+			     lm_this->cpu, mm_id(mm));
 	lm_event(EV_GRAB, current, mm);
 	lazy_ops()->grab(mm);
 }
@@ -271,7 +272,7 @@ void exit_mm(void)
 	local_irq_disable();
 	mmgrab_lazy_tlb(mm);
 	if (mm != tsk->active_mm)
-		lm_violation(INV_ONE_LAZY, mm->id, 0, "exit_mm: mm != active_mm");
+		lm_violation(INV_ONE_LAZY, mm_id(mm), 0, "exit_mm: mm != active_mm");
 	tsk->mm = NULL;
 	enter_lazy_tlb(mm, tsk);
 	local_irq_enable();
@@ -388,7 +389,7 @@ int do_mmap(struct mm_struct *mm)
 		if (atomic_load_explicit(&mm->tables[i], memory_order_relaxed))
 			continue;
 		/* Release: the table is initialized before a walker sees it. */
-		atomic_store_explicit(&mm->tables[i], pgtable_alloc(1, mm->id), memory_order_release);
+		atomic_store_explicit(&mm->tables[i], pgtable_alloc(1, mm_id(mm)), memory_order_release);
 		mm->ever_mapped = true;
 		ret = 0;
 		break;

@@ -98,7 +98,7 @@ struct mm_struct {
 	/* read-mostly */
 	_Atomic int state;
 	_Atomic uint32_t gen;
-	int id;                    /* model id, for reports */
+	_Atomic int id;            /* model id, for reports (read racily via stale pointers) */
 	uint64_t ctx_id;           /* never reused (arch/x86 mm->context.ctx_id) */
 	struct pgtable *pgd;
 	void *lazy_priv;           /* scheme-private per-mm data */
@@ -128,6 +128,11 @@ struct mm_struct {
 };
 
 extern struct mm_struct init_mm;
+
+static inline int mm_id(struct mm_struct *mm)
+{
+	return atomic_load_explicit(&mm->id, memory_order_relaxed);
+}
 
 /* ------------------------------------------------------------------ */
 /* Tasks                                                               */

@@ -116,7 +116,7 @@ static void check_tlb_gen(struct mm_struct *mm, const char *site)
 	uint64_t done = atomic_load_explicit(&mm->flush_done_gen, memory_order_acquire);
 
 	if (ts->ctxs[ts->loaded_mm_asid].tlb_gen < done)
-		lm_violation(INV_TLB_GEN, mm->id, atomic_load_explicit(&mm->gen, memory_order_relaxed),
+		lm_violation(INV_TLB_GEN, mm_id(mm), atomic_load_explicit(&mm->gen, memory_order_relaxed),
 			     "cpu%d: %s: TLB at gen %llu, but a flush to gen %llu completed",
 			     lm_this->cpu, site,
 			     (unsigned long long)ts->ctxs[ts->loaded_mm_asid].tlb_gen,
@@ -171,8 +171,8 @@ void switch_mm_irqs_off(struct mm_struct *unused, struct mm_struct *next,
 	if (prev == next) {
 		if (next != &init_mm && !cpumask_test_cpu(cpu, next->cpumask)) {
 			/* v6.11 VM_WARN_ON_ONCE and repair */
-			lm_violation(INV_CPUMASK, next->id, ts->loaded_mm_gen,
-				     "cpu%d: running mm%d but not in its mm_cpumask", cpu, next->id);
+			lm_violation(INV_CPUMASK, mm_id(next), ts->loaded_mm_gen,
+				     "cpu%d: running mm%d but not in its mm_cpumask", cpu, mm_id(next));
 			cpumask_set_cpu(cpu, next->cpumask);
 		}
 		if (!was_lazy)

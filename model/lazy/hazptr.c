@@ -87,7 +87,7 @@ static void hazptr_grab(struct mm_struct *mm)
 	 */
 	smp_mb();
 	if (!hazptr_pcpu_try_protect(lazy_mm_domain, (unsigned int)lm_this->cpu, mm)) {
-		lm_violation(INV_ONE_LAZY, mm->id, 0,
+		lm_violation(INV_ONE_LAZY, mm_id(mm), 0,
 			     "cpu%d: hazard slot busy: a second lazy mm on one CPU", lm_this->cpu);
 		return;
 	}
@@ -166,8 +166,8 @@ static void hp_check_lazy(void *info)
 	struct hp_shoot *a = info;
 
 	if (current->active_mm == a->mm)
-		lm_violation(INV_ONE_LAZY, a->mm->id, 0, "cpu%d: still borrows mm%d after shootdown",
-			     lm_this->cpu, a->mm->id);
+		lm_violation(INV_ONE_LAZY, mm_id(a->mm), 0, "cpu%d: still borrows mm%d after shootdown",
+			     lm_this->cpu, mm_id(a->mm));
 }
 
 static void on_match(void *arg, unsigned int cpu, struct hazptr_pcpu_slot *slot, void *addr)

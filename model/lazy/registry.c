@@ -50,8 +50,8 @@ void do_shoot_lazy_tlb(void *arg)
 	if (cur->active_mm != mm)
 		return;
 	if (cur->mm)
-		lm_violation(INV_ONE_LAZY, mm->id, 0, "cpu%d: shootdown hit a task that uses mm%d for real",
-			     lm_this->cpu, mm->id);
+		lm_violation(INV_ONE_LAZY, mm_id(mm), 0, "cpu%d: shootdown hit a task that uses mm%d for real",
+			     lm_this->cpu, mm_id(mm));
 	cur->active_mm = &init_mm;
 	cur->active_mm_gen = 0;
 	lm_event(EV_SHOOT, cur, mm);

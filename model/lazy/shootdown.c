@@ -82,9 +82,9 @@ static void check_lazy(void *info)
 	struct shoot_arg *a = info;
 
 	if (current->active_mm == a->mm)
-		lm_violation(INV_CPUMASK, a->mm->id, 0,
+		lm_violation(INV_CPUMASK, mm_id(a->mm), 0,
 			     "cpu%d: still borrows mm%d after the shootdown (not in mm_cpumask)",
-			     lm_this->cpu, a->mm->id);
+			     lm_this->cpu, mm_id(a->mm));
 }
 
 static struct shoot_arg async_arg[NR_CPUS_MAX];

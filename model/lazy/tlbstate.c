@@ -76,9 +76,9 @@ static void tlbstate_shoot(void *info)
 		return;
 	}
 	if (!atomic_load_explicit(&c->tlbstate_shared.is_lazy, memory_order_relaxed))
-		lm_violation(INV_RESURRECT, a->mm->id, 0,
+		lm_violation(INV_RESURRECT, mm_id(a->mm), 0,
 			     "cpu%d: mm%d is being freed but this CPU uses it for real",
-			     c->cpu, a->mm->id);
+			     c->cpu, mm_id(a->mm));
 	lm_event(EV_SHOOT, current, a->mm);
 	switch_mm_irqs_off(NULL, &init_mm, NULL);
 }
