@@ -42,7 +42,7 @@ struct mm_struct *mm_alloc(void)
 
 	if (!mm)
 		return NULL;
-	atomic_store_explicit(&mm_id(mm), atomic_fetch_add_explicit(&lm.next_mm_id, 1, memory_order_relaxed) + 1,
+	atomic_store_explicit(&mm->id, atomic_fetch_add_explicit(&lm.next_mm_id, 1, memory_order_relaxed) + 1,
 			      memory_order_relaxed);
 	mm->ctx_id = atomic_fetch_add_explicit(&lm.last_ctx_id, 1, memory_order_relaxed) + 1;
 	mm->pgd = pgtable_alloc(4, mm_id(mm));
