@@ -456,6 +456,16 @@ static void walk(bool fill)
 	if (root == init_mm.pgd)
 		goto out;
 	check_pgtable(root, hw->cr3_gen, INV_ROOT, "page walk: CR3 root");
+	/*
+	 * Between leaving prev's mm_cpumask and the CR3 write (loaded_mm is
+	 * LOADED_MM_SWITCHING), x86 no longer receives prev's flushes although
+	 * prev's root is still loaded: a table of prev can be freed under it.
+	 * The kernel relies on nothing walking user translations in those few
+	 * irqs-off instructions; the model's walker checks only the root there
+	 * (docs/model.md, "Departures").
+	 */
+	if (atomic_load_explicit(&c->tlbstate.loaded_mm, memory_order_relaxed) == LOADED_MM_SWITCHING)
+		goto out;
 	for (int i = 0; i < PSC_ENTRIES; i++) {
 		struct psc_entry *e = &hw->psc[i];
 
