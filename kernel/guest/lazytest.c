@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lazytest: the /init of the lazymm kernel-check guest.
+ *
+ * Runs for a fixed time (lazytest.secs=N on the kernel command line,
+ * default 10), in two phases of equal length:
+ *
+ *   evict    normal kernel behaviour: the exit_mmap() flush evicts lazy CPUs
+ *   noevict  /proc/lazy_tlb "noevict 1": page-table-freeing flushes skip
+ *            lazy CPUs, so __mmdrop() still finds them (what paravirt or
+ *            broadcast flushes do); the teardown shootdown must handle them
+ *
+ * In both phases, at the same time:
+ *   - PAIRS pairs of threads of this process ping-pong one byte over pipes
+ *     (will-it-scale context_switch1: user -> idle -> user, same mm);
+ *   - a membarrier(PRIVATE_EXPEDITED) thread;
+ *   - the main thread forks children that start threads pinned to the
+ *     other CPUs, let them exit (those CPUs go idle, lazy on the child's mm)
+ *     and then exit themselves (half of them with an LDT installed, so
+ *     that leaving their mm reads mm->context.ldt); some children madvise(MADV_HUGEPAGE) so that
+ *     khugepaged holds their mm and may drop the last reference under its
+ *     spinlock; some children exec; some crash, which makes the kernel run
+ *     the core_pattern helper (this program again) by exec from a kernel
+ *     thread;
+ *   - a thread takes one CPU offline and online again every 0.5 s.
+ *
+ * Prints "KTEST: RESULT ... OK" and the /proc/lazy_tlb counters of each
+ * phase, then reboots (qemu -no-reboot turns that into an exit).
+ * Hotplug, core_pattern and reboot happen only when running as PID 1.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <asm/ldt.h>
+
+#define PAIRS 2
+#define MAXSTAT 32
+#define UMH_FILE "/umh.count"
+
+#ifndef MEMBARRIER_CMD_PRIVATE_EXPEDITED
+#define MEMBARRIER_CMD_PRIVATE_EXPEDITED (1 << 3)
+#define MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED (1 << 4)
+#endif
+
+static volatile int stop;
+static int ncpus = 1;
+struct pair { int ab[2], ba[2]; unsigned long iters; };
+static struct pair pairs[PAIRS];
+static unsigned long membarriers;
+
+struct stats { int n; char name[MAXSTAT][64]; unsigned long val[MAXSTAT]; char scheme[16]; };
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY);
+	int ok;
+
+	if (fd < 0)
+		return 0;
+	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
+	close(fd);
+	return ok;
+}
+
+static void read_stats(struct stats *st)
+{
+	FILE *f = fopen("/proc/lazy_tlb", "r");
+	char name[64];
+	unsigned long v;
+
+	st->n = 0;
+	strcpy(st->scheme, "none");
+	if (!f)
+		return;
+	while (st->n < MAXSTAT && fscanf(f, "%63s", name) == 1) {
+		if (!strcmp(name, "scheme")) {
+			if (fscanf(f, "%15s", st->scheme) != 1)
+				break;
+			continue;
+		}
+		if (!strcmp(name, "noevict")) {	/* the knob, not a counter */
+			if (fscanf(f, "%lu", &v) != 1)
+				break;
+			continue;
+		}
+		if (fscanf(f, "%lu", &v) != 1)
+			break;
+		snprintf(st->name[st->n], sizeof(st->name[0]), "%s", name);
+		st->val[st->n++] = v;
+	}
+	fclose(f);
+}
+
+static unsigned long read_ctxt(void)
+{
+	FILE *f = fopen("/proc/stat", "r");
+	char line[256];
+	unsigned long v = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "ctxt %lu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+static void print_delta(const char *phase, struct stats *a, struct stats *b,
+			unsigned long ctxt)
+{
+	int i;
+
+	printf("KTEST: COUNTERS phase=%s scheme=%s ctxt=%lu", phase, b->scheme, ctxt);
+	for (i = 0; i < b->n && i < a->n; i++)
+		printf(" %s=%lu", b->name[i], b->val[i] - a->val[i]);
+	printf("\n");
+	fflush(stdout);
+}
+
+static int cpu_set_online(int cpu, int on)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", cpu);
+	return write_file(path, on ? "1" : "0");
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);	/* may fail while offline */
+}
+
+static void *ping(void *arg)
+{
+	struct pair *p = arg;
+	char c = 'x';
+
+	while (!stop) {
+		if (write(p->ab[1], &c, 1) != 1 || read(p->ba[0], &c, 1) != 1)
+			break;
+		p->iters++;
+	}
+	c = 'q';
+	if (write(p->ab[1], &c, 1) != 1)
+		perror("write");
+	return NULL;
+}
+
+static void *pong(void *arg)
+{
+	struct pair *p = arg;
+	char c;
+
+	for (;;) {
+		if (read(p->ab[0], &c, 1) != 1 || c == 'q')
+			break;
+		if (write(p->ba[1], &c, 1) != 1)
+			break;
+	}
+	return NULL;
+}
+
+static unsigned long hotplugs;
+
+/* Every 0.5 s take one CPU offline and bring it back (only inside the VM). */
+static void *hotplug_thread(void *arg)
+{
+	int cpu = 1;
+
+	(void)arg;
+	while (!stop) {
+		if (cpu_set_online(cpu, 0) && cpu_set_online(cpu, 1))
+			hotplugs++;
+		cpu = cpu % (ncpus - 1) + 1;
+		usleep(500000);
+	}
+	return NULL;
+}
+
+static void *membarrier_thread(void *arg)
+{
+	(void)arg;
+	if (syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0))
+		return NULL;
+	while (!stop) {
+		if (!syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0))
+			membarriers++;
+		usleep(2000);
+	}
+	return NULL;
+}
+
+/* A short-lived thread of a child: run a little on its CPU, then exit. */
+static void *child_thread(void *arg)
+{
+	long cpu = (long)arg;
+	volatile char buf[16384];
+	int i;
+
+	pin((int)cpu);
+	for (i = 0; i < (int)sizeof(buf); i += 512)
+		buf[i] = (char)i;
+	return NULL;
+}
+
+/* Give this mm an LDT, so that switching away from it reads mm->context.ldt. */
+static void install_ldt(void)
+{
+	struct user_desc d;
+
+	memset(&d, 0, sizeof(d));
+	d.entry_number = 0;
+	d.limit = 0xfff;
+	d.seg_32bit = 1;
+	d.useable = 1;
+	syscall(SYS_modify_ldt, 1, &d, sizeof(d));	/* ENOSYS without MODIFY_LDT_SYSCALL */
+}
+
+/* Child kinds. */
+enum { K_LAZY, K_THP, K_EXEC, K_CRASH, NR_KINDS };
+
+static void run_child(int kind, int ldt, const char *self)
+{
+	pthread_t t[8];
+	long i, n = ncpus > 8 ? 8 : ncpus;
+
+	if (ldt)
+		install_ldt();
+	switch (kind) {
+	case K_THP: {
+		size_t len = 4 << 20;
+		char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p != MAP_FAILED) {
+			madvise(p, len, MADV_HUGEPAGE);
+			for (i = 0; i < (long)len; i += 4096)
+				p[i] = 1;
+		}
+	}
+		/* also leave lazy CPUs behind */
+		__attribute__((fallthrough));
+	case K_LAZY:
+		for (i = 0; i < n; i++)
+			pthread_create(&t[i], NULL, child_thread, (void *)i);
+		for (i = 0; i < n; i++)
+			pthread_join(t[i], NULL);
+		_exit(0);
+	case K_EXEC:
+		execl(self, self, "exec-child", (char *)NULL);
+		_exit(2);
+	case K_CRASH: {
+		struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+
+		setrlimit(RLIMIT_CORE, &rl);
+		signal(SIGSEGV, SIG_DFL);
+		raise(SIGSEGV);
+		_exit(3);
+	}
+	}
+	_exit(4);
+}
+
+static long file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? 0 : (long)st.st_size;
+}
+
+int main(int argc, char **argv)
+{
+	pthread_t t[2 * PAIRS], mb, hp;
+	unsigned long total = 0, forks[NR_KINDS] = { 0 }, failed = 0;
+	unsigned long ctxt0, ctxt1, ctxt2;
+	struct stats s0, s1, s2;
+	int pid1 = getpid() == 1, phase = 0, kind = 0, i;
+	double secs = 10, t0, t1;
+	char cmdline[1024] = "";
+	FILE *f;
+
+	if (argc > 1 && !strcmp(argv[1], "exec-child"))
+		return 0;
+	if (argc > 1 && !strcmp(argv[1], "coredump")) {
+		/* core_pattern helper, exec'd by a kernel thread */
+		int fd = open(UMH_FILE, O_WRONLY | O_APPEND | O_CREAT, 0644);
+
+		if (fd >= 0) {
+			if (write(fd, "x", 1) != 1)
+				perror("write");
+			close(fd);
+		}
+		return 0;
+	}
+
+	if (pid1) {
+		mkdir("/proc", 0555);
+		mount("proc", "/proc", "proc", 0, NULL);
+		mkdir("/sys", 0555);
+		mount("sysfs", "/sys", "sysfs", 0, NULL);
+		write_file("/proc/sys/kernel/core_pattern", "|/init coredump");
+		write_file("/sys/kernel/mm/transparent_hugepage/enabled", "madvise");
+		write_file("/sys/kernel/mm/transparent_hugepage/khugepaged/scan_sleep_millisecs", "10");
+		write_file("/sys/kernel/mm/transparent_hugepage/khugepaged/alloc_sleep_millisecs", "10");
+	}
+	f = fopen("/proc/cmdline", "r");
+	if (f) {
+		char *p;
+
+		if (fgets(cmdline, sizeof(cmdline), f) && (p = strstr(cmdline, "lazytest.secs=")))
+			secs = atof(p + strlen("lazytest.secs="));
+		fclose(f);
+	}
+	ncpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	printf("KTEST: start ncpus=%d secs=%.0f\n", ncpus, secs);
+	fflush(stdout);
+
+	for (i = 0; i < PAIRS; i++) {
+		if (pipe(pairs[i].ab) || pipe(pairs[i].ba)) {
+			perror("pipe");
+			return 1;
+		}
+		pthread_create(&t[2 * i], NULL, ping, &pairs[i]);
+		pthread_create(&t[2 * i + 1], NULL, pong, &pairs[i]);
+	}
+	pthread_create(&mb, NULL, membarrier_thread, NULL);
+	if (pid1 && ncpus > 1)
+		pthread_create(&hp, NULL, hotplug_thread, NULL);
+
+	write_file("/proc/lazy_tlb", "noevict 0");
+	read_stats(&s0);
+	ctxt0 = read_ctxt();
+	t0 = now();
+	while ((t1 = now()) - t0 < secs) {
+		pid_t pid;
+		int st;
+
+		if (!phase && t1 - t0 >= secs / 2) {
+			read_stats(&s1);
+			ctxt1 = read_ctxt();
+			write_file("/proc/lazy_tlb", "noevict 1");
+			phase = 1;
+		}
+		/* mostly lazy-leaving children, the rest in turn */
+		kind = (kind + 1) % 8;
+		i = kind < 5 ? K_LAZY : kind - 4;
+		if (i == K_CRASH && !pid1)
+			i = K_LAZY;
+		pid = fork();
+		if (pid == 0)
+			run_child(i, kind & 1, argv[0][0] == '/' ? argv[0] : "/init");
+		if (pid < 0 || waitpid(pid, &st, 0) != pid) {
+			failed++;
+			continue;
+		}
+		if (i == K_CRASH ? WIFSIGNALED(st) : (WIFEXITED(st) && !WEXITSTATUS(st)))
+			forks[i]++;
+		else
+			failed++;
+	}
+	if (!phase) {
+		read_stats(&s1);
+		ctxt1 = read_ctxt();
+	}
+	stop = 1;
+	for (i = 0; i < 2 * PAIRS; i++)
+		pthread_join(t[i], NULL);
+	pthread_join(mb, NULL);
+	if (pid1 && ncpus > 1)
+		pthread_join(hp, NULL);
+	t1 = now();
+	/* let khugepaged and the workers drop what they still hold */
+	sleep(1);
+	read_stats(&s2);
+	ctxt2 = read_ctxt();
+	write_file("/proc/lazy_tlb", "noevict 0");
+	for (i = 0; i < PAIRS; i++)
+		total += pairs[i].iters;
+	print_delta("evict", &s0, &s1, ctxt1 - ctxt0);
+	print_delta("noevict", &s1, &s2, ctxt2 - ctxt1);
+	printf("KTEST: RESULT ncpus=%d scheme=%s pairs=%d roundtrips=%lu membarriers=%lu "
+	       "forks=%lu thp=%lu execs=%lu crashes=%lu umh_execs=%ld hotplugs=%lu "
+	       "failed=%lu secs=%.1f %s\n",
+	       ncpus, s2.scheme, PAIRS, total, membarriers, forks[K_LAZY], forks[K_THP],
+	       forks[K_EXEC], forks[K_CRASH], file_size(UMH_FILE), hotplugs, failed,
+	       t1 - t0, failed || !total ? "FAILED" : "OK");
+	fflush(stdout);
+	if (pid1) {
+		sync();
+		reboot(RB_AUTOBOOT);
+	}
+	return 0;
+}

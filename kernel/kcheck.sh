@@ -1,0 +1,267 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# lazymm kernel-check: unpack Debian's linux-source-6.1, apply the lazy-TLB
+# series (kernel/patches), build each configuration x scheme, boot each under
+# qemu-system-x86_64 (TCG, -smp 4) with kernel/guest/lazytest.c as /init, and
+# judge the serial log.  Called by "make kernel-check" (kernel/module.mk).
+#
+# Environment:
+#   KCONFIGS   configurations, from kernel/config/<name>.config  (default "base debug")
+#   KSCHEMES   refcount and/or tlbstate                            (default "refcount tlbstate")
+#   MUTANT     apply kernel/mutants/<MUTANT>.patch on top; the check is then
+#              expected to FAIL (default configs "debug", schemes "tlbstate")
+#   KSECS      seconds the guest test runs                         (default 10)
+#   KSMP       guest CPUs                                          (default 4)
+#   JOBS       make -j                                             (default nproc)
+#
+# Exit status: 0 every run passed; 1 some run failed the check (kernel report,
+# no result line, wrong counters); 2 the harness itself failed (missing
+# package, patch does not apply, build error).
+#
+# Everything is built under build/kernel/; nothing is written elsewhere.
+
+set -uo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/.." && pwd)
+BUILD=${KBUILD_DIR:-$REPO/build/kernel}
+TARBALL=${KTARBALL:-/usr/src/linux-source-6.1.tar.xz}
+MUTANT=${MUTANT:-}
+if [ -n "$MUTANT" ]; then
+	KCONFIGS=${KCONFIGS:-debug}
+	KSCHEMES=${KSCHEMES:-tlbstate}
+else
+	KCONFIGS=${KCONFIGS:-base debug}
+	KSCHEMES=${KSCHEMES:-refcount tlbstate}
+fi
+KSECS=${KSECS:-10}
+KSMP=${KSMP:-4}
+JOBS=${JOBS:-$(nproc)}
+NICE="nice -n 19"
+SRC=$BUILD/src/linux-source-6.1
+LOGS=$BUILD/logs
+SUMMARY=$BUILD/summary${MUTANT:+-$MUTANT}.txt
+# What a passing serial log must not contain.
+REPORT_RE='BUG:|WARNING:|KASAN|Oops|Kernel panic|general protection fault'
+
+T_START=$(date +%s)
+now() { date +%s; }
+say() { echo "kernel-check: $*"; }
+die() { say "ERROR: $*"; exit 2; }
+timed() { # timed LABEL cmd... : run, print the duration
+	local label=$1 t0 rc
+	shift
+	t0=$(now)
+	"$@"
+	rc=$?
+	say "time: $label $(( $(now) - t0 ))s"
+	return $rc
+}
+
+# ---------------------------------------------------------------- checks
+[ -r "$TARBALL" ] || die "$TARBALL missing: apt-get install linux-source-6.1 (see kernel/packages.txt)"
+for tool in qemu-system-x86_64 gcc make bison flex bc cpio xz patch sha256sum; do
+	command -v $tool >/dev/null || die "$tool not found (see kernel/packages.txt)"
+done
+for c in $KCONFIGS; do [ -f "$HERE/config/$c.config" ] || die "no kernel/config/$c.config"; done
+for s in $KSCHEMES; do
+	case $s in refcount|tlbstate) ;; *) die "unknown scheme '$s' (refcount, tlbstate)";; esac
+done
+if [ -n "$MUTANT" ]; then
+	MUTANT_PATCH=$HERE/mutants/$MUTANT.patch
+	[ -f "$MUTANT_PATCH" ] || die "no mutant $MUTANT (have: $(cd "$HERE/mutants" && ls *.patch | sed 's/\.patch$//' | tr '\n' ' '))"
+fi
+mkdir -p "$BUILD" "$LOGS"
+
+# One kernel-check at a time per build/ (the mutant is applied in place).
+exec 9>"$BUILD/.lock"
+flock -n 9 || { say "waiting for another kernel-check"; flock 9; }
+
+# ---------------------------------------------------------------- source
+PATCHES=$(ls "$HERE"/patches/*.patch 2>/dev/null | sort)
+[ -n "$PATCHES" ] || die "no patches in kernel/patches"
+STAMP=$( (stat -c '%n %s %Y' "$TARBALL"; cat $PATCHES) | sha256sum | cut -c1-16)
+
+unapply_mutant() {
+	if [ -f "$BUILD/src/.mutant" ]; then
+		patch -d "$SRC" -p1 -R -s --no-backup-if-mismatch < "$BUILD/src/.mutant" ||
+			{ say "cannot revert mutant; removing the tree"; rm -rf "$BUILD/src"; return; }
+		rm -f "$BUILD/src/.mutant"
+	fi
+}
+
+prepare_source() {
+	unapply_mutant
+	if [ -f "$BUILD/src/.stamp" ] && [ "$(cat "$BUILD/src/.stamp")" = "$STAMP" ]; then
+		say "source: reusing $SRC (series unchanged)"
+		return 0
+	fi
+	rm -rf "$BUILD/src"
+	mkdir -p "$BUILD/src"
+	say "source: unpacking $TARBALL"
+	tar -C "$BUILD/src" -xf "$TARBALL" || return 1
+	local p
+	for p in $PATCHES; do
+		say "source: applying $(basename "$p")"
+		patch -d "$SRC" -p1 -s --forward --no-backup-if-mismatch < "$p" ||
+			{ say "patch $(basename "$p") does not apply"; return 1; }
+	done
+	echo "$STAMP" > "$BUILD/src/.stamp"
+}
+timed unpack+patch prepare_source || die "could not prepare the source tree"
+
+if [ -n "$MUTANT" ]; then
+	say "mutant: applying $MUTANT"
+	cp "$MUTANT_PATCH" "$BUILD/src/.mutant"
+	patch -d "$SRC" -p1 -s --forward --no-backup-if-mismatch < "$MUTANT_PATCH" ||
+		{ rm -f "$BUILD/src/.mutant"; die "mutant $MUTANT does not apply"; }
+	trap unapply_mutant EXIT
+fi
+
+# ---------------------------------------------------------------- guest
+build_guest() {
+	gcc -O2 -static -pthread -Wall -Wextra -o "$BUILD/lazytest" "$HERE/guest/lazytest.c"
+}
+timed guest build_guest || die "cannot build the guest test program (libc6-dev?)"
+
+# ---------------------------------------------------------------- per run
+declare -a ROWS
+FAILED=0
+HARNESS_FAILED=0
+
+configure() { # obj cfg scheme
+	local obj=$1 cfg=$2 scheme=$3 f line
+	local frags=("$HERE/config/base.config")
+	[ "$cfg" != base ] && frags+=("$HERE/config/$cfg.config")
+	frags+=("$HERE/config/$scheme.config")
+	$NICE make -s -C "$SRC" O="$obj" ARCH=x86_64 tinyconfig >/dev/null || return 1
+	"$SRC/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${frags[@]}" >/dev/null || return 1
+	$NICE make -s -C "$SRC" O="$obj" ARCH=x86_64 olddefconfig >/dev/null || return 1
+	for f in "${frags[@]}"; do
+		while read -r line; do
+			grep -qx "$line" "$obj/.config" || { say "config lost: $line"; return 1; }
+		done < <(grep -E '^CONFIG_[A-Z0-9_]+=y' "$f")
+		while read -r line; do
+			line=${line#\# }; line=${line% is not set}
+			! grep -qx "$line=y" "$obj/.config" || { say "config should be off: $line"; return 1; }
+		done < <(grep -E '^# CONFIG_[A-Z0-9_]+ is not set' "$f")
+	done
+}
+
+build_kernel() { # obj
+	$NICE make -C "$SRC" O="$1" ARCH=x86_64 -j"$JOBS" bzImage > "$1/build.log" 2>&1 ||
+		{ tail -40 "$1/build.log"; return 1; }
+}
+
+boot() { # obj log timeout
+	local obj=$1 log=$2 tmo=$3
+	cat > "$obj/initramfs.list" <<-EOF
+	dir /dev 0755 0 0
+	nod /dev/console 0600 0 0 c 5 1
+	dir /proc 0755 0 0
+	dir /sys 0755 0 0
+	file /init $BUILD/lazytest 0755 0 0
+	EOF
+	"$obj/usr/gen_init_cpio" "$obj/initramfs.list" | gzip -9 > "$obj/initramfs.cpio.gz" || return 1
+	rm -f "$log"
+	$NICE timeout "$tmo" qemu-system-x86_64 -accel tcg -smp "$KSMP" -m 1G \
+		-nographic -no-reboot -monitor none -display none \
+		-kernel "$obj/arch/x86/boot/bzImage" -initrd "$obj/initramfs.cpio.gz" \
+		-append "console=ttyS0 panic=-1 printk.time=1 oops=panic panic_on_warn=1 lazytest.secs=$KSECS" \
+		-serial file:"$log" < /dev/null > "$log.qemu" 2>&1
+	local rc=$?
+	[ $rc -eq 124 ] && say "qemu timed out after ${tmo}s"
+	return 0	# qemu exits 0 after a panic too: the log decides
+}
+
+counter() { # log phase name -> value (empty if absent)
+	grep "KTEST: COUNTERS phase=$2 " "$1" | head -1 | tr ' ' '\n' | sed -n "s/^$3=//p"
+}
+
+judge() { # cfg scheme log build_ok -> appends ROWS, sets FAILED
+	local cfg=$1 scheme=$2 log=$3 label=$cfg
+	local boot=no result=no reports="" verdict=PASS why="" counters="-" p n
+	[ -n "$MUTANT" ] && label="$cfg+$MUTANT"
+	grep -q 'KTEST: start' "$log" 2>/dev/null && boot=yes
+	grep -qE 'KTEST: RESULT .* OK$' "$log" 2>/dev/null && result=yes
+	for p in 'BUG:' 'WARNING:' 'KASAN' 'Oops' 'Kernel panic' 'general protection fault'; do
+		n=$(grep -c -- "$p" "$log" 2>/dev/null)
+		[ "${n:-0}" -gt 0 ] && reports="$reports${reports:+,}$p$n"
+	done
+	if [ "$result" = yes ]; then
+		local sa1 sa2 free2 ipi2 free1 ipi1 ctxt1 ctxt2 sch
+		sch=$(counter "$log" evict scheme)
+		sa1=$(counter "$log" evict switch_atomics); sa2=$(counter "$log" noevict switch_atomics)
+		ctxt1=$(counter "$log" evict ctxt); ctxt2=$(counter "$log" noevict ctxt)
+		free1=$(counter "$log" evict mm_free); ipi1=$(counter "$log" evict shootdown_ipis)
+		free2=$(counter "$log" noevict mm_free); ipi2=$(counter "$log" noevict shootdown_ipis)
+		counters="sw_atomics=$((sa1 + sa2))/ctxt=$((ctxt1 + ctxt2)) ipi/free=$ipi1/$free1,noevict:$ipi2/$free2"
+		[ "$sch" = "$scheme" ] || { verdict=FAIL; why="guest reports scheme '$sch'"; }
+		if [ "$scheme" = tlbstate ] && [ $((sa1 + sa2)) -ne 0 ]; then
+			verdict=FAIL; why="lazy atomics on the switch path with tlbstate"
+		fi
+		if [ "$scheme" = refcount ] && [ $((sa1 + sa2)) -eq 0 ]; then
+			verdict=FAIL; why="no lazy atomics counted with refcount"
+		fi
+	else
+		verdict=FAIL; why="no result line"
+	fi
+	[ -n "$reports" ] && { verdict=FAIL; why="${why:+$why; }kernel reports"; }
+	[ "$verdict" = FAIL ] && FAILED=1
+	ROWS+=("$(printf '%-18s %-9s %-5s %-6s %-28s %-58s %s' "$label" "$scheme" "$boot" "$result" \
+		"${reports:-none}" "$counters" "$verdict${why:+ ($why)}")")
+}
+
+for cfg in $KCONFIGS; do
+	for scheme in $KSCHEMES; do
+		name=$cfg-$scheme
+		obj=$BUILD/obj-$name
+		if [ -n "$MUTANT" ]; then
+			# Start from the clean build of the same kind if there is one,
+			# so that only the files the mutant touches are recompiled.
+			obj=$BUILD/obj-mutant-$name
+			rm -rf "$obj"
+			[ -f "$BUILD/obj-$name/arch/x86/boot/bzImage" ] && cp -a "$BUILD/obj-$name" "$obj"
+			name=$name-$MUTANT
+		elif [ ! -f "$obj/.config" ]; then
+			# A first build of this scheme: start from the other scheme's
+			# objects; only files that use the scheme option rebuild.
+			for other in $BUILD/obj-$cfg-refcount $BUILD/obj-$cfg-tlbstate; do
+				if [ "$other" != "$obj" ] && [ -f "$other/arch/x86/boot/bzImage" ]; then
+					say "$name: seeding objects from $(basename "$other")"
+					cp -a "$other" "$obj"
+					break
+				fi
+			done
+		fi
+		mkdir -p "$obj"
+		log=$LOGS/$name.log
+		say "=== $name"
+		if ! timed "configure $name" configure "$obj" "$cfg" "$scheme"; then
+			ROWS+=("$(printf '%-18s %-9s %s' "$cfg" "$scheme" "CONFIG FAILED")"); HARNESS_FAILED=1; continue
+		fi
+		if ! timed "build $name" build_kernel "$obj"; then
+			ROWS+=("$(printf '%-18s %-9s %s' "$cfg" "$scheme" "BUILD FAILED (see $obj/build.log)")"); HARNESS_FAILED=1; continue
+		fi
+		case $cfg in base) tmo=$((KSECS * 6 + 120));; *) tmo=$((KSECS * 15 + 240));; esac
+		timed "boot $name" boot "$obj" "$log" "$tmo" || { HARNESS_FAILED=1; continue; }
+		grep -E 'KTEST' "$log" | sed 's/^/  guest: /'
+		grep -E "$REPORT_RE" "$log" | head -8 | sed 's/^/  report: /'
+		judge "$cfg" "$scheme" "$log"
+		say "serial log: $log"
+	done
+done
+
+# ---------------------------------------------------------------- summary
+{
+	echo
+	echo "kernel-check summary${MUTANT:+ (mutant $MUTANT: expected to FAIL)}  [$(( $(now) - T_START ))s, -smp $KSMP, ${KSECS}s test]"
+	printf '%-18s %-9s %-5s %-6s %-28s %-58s %s\n' configuration scheme boot result reports \
+		"counters (switch-path lazy atomics/ctxt; shootdown IPIs/mm frees)" verdict
+	for r in "${ROWS[@]}"; do echo "$r"; done
+} | tee "$SUMMARY"
+say "time: total $(( $(now) - T_START ))s"
+[ $HARNESS_FAILED -ne 0 ] && exit 2
+[ $FAILED -ne 0 ] && exit 1
+exit 0

@@ -1,0 +1,21 @@
+# lazymm: the real-kernel part (kernel/).  Not part of "make check": slow.
+#
+#   make kernel-check [KCONFIGS="base debug"] [KSCHEMES="refcount tlbstate"]
+#                     [MUTANT=NAME] [KSECS=10]
+#
+# Builds Debian's linux-source-6.1 with kernel/patches under build/kernel/,
+# boots each configuration x scheme under qemu-system-x86_64 (TCG, -smp 4)
+# and prints a summary table.  See docs/kernel.md.
+
+.PHONY: kernel-check kernel-ci kernel-clean
+
+kernel-check:
+	@KCONFIGS="$(KCONFIGS)" KSCHEMES="$(KSCHEMES)" MUTANT="$(MUTANT)" \
+	  KSECS="$(KSECS)" KSMP="$(KSMP)" bash kernel/kcheck.sh
+
+# What CI runs: both configurations, both schemes, one mutant that must fail.
+kernel-ci:
+	@bash kernel/ci.sh
+
+kernel-clean:
+	rm -rf build/kernel
