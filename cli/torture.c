@@ -553,8 +553,17 @@ int torture_run(const struct torture_params *p, struct torture_result *r, FILE *
 		      lm_total(CNT_CS_KERNEL_USER) + lm_total(CNT_CS_KERNEL_KERNEL);
 	tt_first_violation();
 	if (!p->quiet) {
+		uint64_t n, sum, max, cx, cd;
+
 		fprintf(out, "counters:\n");
 		lm_print_counters(out);
+		lm_teardown_stats(&n, &sum, &max, &cx, &cd);
+		if (n)
+			fprintf(out, "teardown: %llu mm(s) freed; mm_users==0 -> freed: mean %.1f us, max %.1f us; "
+				"CPUs in mm_cpumask: %.2f at exit_mmap, %.2f at __mmdrop; %.3f teardown IPIs per mm\n",
+				(unsigned long long)n, (double)sum / (double)n / 1e3, (double)max / 1e3,
+				(double)cx / (double)n, (double)cd / (double)n,
+				(double)lm_total(CNT_IPI_TEARDOWN) / (double)n);
 	}
 	r->hung = atomic_load_explicit(&lm.abort, memory_order_relaxed);
 	lm_machine_fini(out);

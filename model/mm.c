@@ -59,7 +59,6 @@ struct mm_struct *mm_alloc(void)
 	mm->lazy_priv = NULL;
 	mm->t_users_zero_ns = 0;
 	mm->cpus_at_exit_mmap = mm->cpus_at_mmdrop = 0;
-	atomic_store_explicit(&mm->teardown_ipis, 0, memory_order_relaxed);
 	/* Publish: the object is fully built before anyone gets the pointer. */
 	atomic_store_explicit(&mm->state, OBJ_LIVE, memory_order_release);
 	return mm;

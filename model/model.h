@@ -121,7 +121,6 @@ struct mm_struct {
 	/* teardown accounting (check.c) */
 	uint64_t t_users_zero_ns;
 	int cpus_at_exit_mmap, cpus_at_mmdrop;
-	_Atomic int teardown_ipis;
 
 	struct mm_struct *qnext;   /* quarantine list */
 	struct mm_struct *all_next; /* every mm of the run (check.c) */
