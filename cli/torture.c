@@ -97,6 +97,7 @@ static bool pipe_read(struct tt_pipe *p, struct task_struct *tsk)
 				return true;
 			continue;
 		}
+		/* waiter = me ; read tokens  [pair:pipe-wakeup] */
 		atomic_store_explicit(&tsk->state, TASK_INTERRUPTIBLE, memory_order_seq_cst);
 		atomic_store_explicit(&p->waiter, tsk, memory_order_seq_cst);
 		if (atomic_load_explicit(&p->tokens, memory_order_seq_cst) == 0)

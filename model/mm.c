@@ -245,6 +245,8 @@ static void task_lock(struct task_struct *t)
 	(void)t;
 	preempt_disable();
 	note_locked_op(CNT_RMW_OTHER);
+	/* the lock's LOCK'd acquire: orders the task's earlier user accesses
+	 * before tsk->mm changes [pair:membarrier-curr] (scenarios D and E) */
 	lm_fence();
 }
 

@@ -274,7 +274,10 @@ void schedule(void)
 		local_irq_enable();
 		return;
 	}
-	lm_fence();       /* smp_mb__after_spinlock() */
+	/* smp_mb__after_spinlock(): user-space accesses before, the rq->curr
+	 * store after [pair:membarrier-curr] (membarrier() reads rq->curr after
+	 * its own smp_mb()). */
+	lm_fence();
 	rq->mb_pending = false;
 	if (prev != rq->idle) {
 		raw_spin_lock(&prev->pi_lock, "pi_lock");
@@ -300,7 +303,8 @@ void schedule(void)
 	next->cpu = c->cpu;
 	atomic_store_explicit(&rq->curr, next, memory_order_relaxed);
 	/* membarrier: a full barrier must follow this store before user space
-	 * runs (switch_mm's CR3 write, or the lazy drop's barrier). */
+	 * runs: switch_mm's CR3 write, the lazy return's smp_mb(), or the lazy
+	 * drop's barrier [pair:membarrier-lazy-drop] [pair:membarrier-curr]. */
 	rq->mb_pending = true;
 	context_switch(rq, prev, next);
 }

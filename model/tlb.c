@@ -76,7 +76,7 @@ static void load_new_mm_cr3(struct mm_struct *mm, uint16_t asid, bool flush)
 		count_event(CNT_CR3_FLUSH);
 	}
 	count_event(CNT_CR3_WRITE);
-	lm_fence();   /* serializing CR3 write */
+	lm_fence();   /* serializing CR3 write: membarrier's barrier when the mm changes [pair:membarrier-curr] */
 	lm_this->rq.mb_pending = false;
 	hw->cr3_gen = atomic_load_explicit(&pgd->gen, memory_order_relaxed);
 	hw->cr3_asid = asid;
@@ -209,7 +209,8 @@ void switch_mm_irqs_off(struct mm_struct *unused, struct mm_struct *next,
 		 * Only the owner writes its bit, with irqs off.  The set is a
 		 * LOCK'd RMW, a full barrier: it orders "this CPU is in the mask"
 		 * before the tlb_gen read below [pair:cpumask-gen], pairing with
-		 * the flusher's tlb_gen++ before it reads the mask.
+		 * the flusher's tlb_gen++ before it reads the mask.  It also is
+		 * what a shootdown's mask read pairs with [pair:shootdown-mask].
 		 */
 		if (prev != &init_mm)
 			cpumask_clear_cpu(cpu, prev->cpumask);
@@ -383,7 +384,8 @@ extern _Atomic uint64_t lm_bcast_epoch;
 static void broadcast_flush(struct flush_tlb_info *info)
 {
 	(void)info;
-	/* seq_cst: the invalidation is complete before the caller frees. */
+	/* seq_cst: the invalidation is complete before the caller frees
+	 * [pair:bcast-epoch], pairing with the walker's state-then-epoch reads. */
 	atomic_fetch_add_explicit(&lm_bcast_epoch, 1, memory_order_seq_cst);
 }
 
