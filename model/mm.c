@@ -19,7 +19,7 @@ static void mmap_lock(struct mm_struct *mm)
 	unsigned int spins = 0;
 
 	while (atomic_flag_test_and_set_explicit(&mm->mmap_lock, memory_order_acquire)) {
-		cpu_relax();
+		spin_backoff(spins);
 		if ((++spins & 1023) == 0) {
 			if (!deadline)
 				deadline = lm_deadline();

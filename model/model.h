@@ -257,6 +257,7 @@ struct lm_cpu {
 	pthread_t thread;
 	bool thread_started;
 	uint64_t rng;
+	unsigned int idle_spins;
 
 	struct rq rq;
 	struct cpu_tlbstate tlbstate;

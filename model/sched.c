@@ -25,7 +25,7 @@ static void raw_spin_lock(atomic_flag *l, const char *what)
 	unsigned int spins = 0;
 
 	while (atomic_flag_test_and_set_explicit(l, memory_order_acquire)) {
-		cpu_relax();
+		spin_backoff(spins);
 		if ((++spins & 1023) == 0) {
 			if (!deadline)
 				deadline = lm_deadline();
@@ -119,7 +119,7 @@ void try_to_wake_up(struct task_struct *p, int cpu_hint)
 		goto out;           /* __schedule() has not deactivated it: it stays */
 	/* Acquire pairs with the release in finish_task() [pair:on-cpu]. */
 	while (atomic_load_explicit(&p->on_cpu, memory_order_acquire)) {
-		cpu_relax();
+		spin_backoff(spins);
 		if ((++spins & 1023) == 0) {
 			if (!deadline)
 				deadline = lm_deadline();
@@ -356,7 +356,7 @@ static void idle_step(struct lm_cpu *c)
 	if (lm.idle_hook)
 		lm.idle_hook(c);
 	lm_irq_poll();
-	cpu_relax();
+	spin_backoff(c->idle_spins++);
 }
 
 /*

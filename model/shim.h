@@ -55,6 +55,13 @@ extern _Atomic unsigned long lm_tsan_fence_word;
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+#include <sched.h>
+
+/* A spin-wait step: pause, and every 128 steps give the host CPU away, so a
+ * waiter does not burn the time slice of the simulated CPU it waits for
+ * when the host is oversubscribed (more simulated CPUs than cores). */
+static inline void spin_backoff(unsigned int spins);
+
 static inline void cpu_relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
@@ -62,6 +69,13 @@ static inline void cpu_relax(void)
 #else
 	barrier();
 #endif
+}
+
+static inline void spin_backoff(unsigned int spins)
+{
+	cpu_relax();
+	if ((spins & 127) == 127)
+		sched_yield();
 }
 
 #endif /* LAZYMM_SHIM_H */

@@ -227,7 +227,7 @@ static void csd_lock_wait(struct call_single_data *csd)
 	/* Acquire pairs with csd_unlock in the handler [pair:csd-lock]. */
 	while (atomic_load_explicit(&csd->busy, memory_order_acquire)) {
 		irq_poll();     /* irqs are on while waiting: take calls sent to us */
-		cpu_relax();
+		spin_backoff(spins);
 		if ((++spins & 1023) == 0) {
 			if (!deadline)
 				deadline = lm_deadline();
