@@ -12,6 +12,20 @@
 
 #define HAZPTR_CACHELINE 64
 
+/*
+ * Retire cache: a thread with a record keeps up to HAZPTR_RETIRE_BATCH - 1
+ * retired objects on its record and hands them to the domain's shared list
+ * HAZPTR_RETIRE_BATCH at a time, so that the shared list and counter are
+ * touched once per batch.  Must not exceed HAZPTR_SCAN_MULT *
+ * HAZPTR_NR_SLOTS (see the memory bound in hazptr.c).
+ */
+#ifndef HAZPTR_RETIRE_BATCH
+#define HAZPTR_RETIRE_BATCH_MAX_ (HAZPTR_SCAN_MULT * HAZPTR_NR_SLOTS)
+#define HAZPTR_RETIRE_BATCH \
+	(HAZPTR_RETIRE_BATCH_MAX_ > 16 ? 16 : HAZPTR_RETIRE_BATCH_MAX_ < 1 ? 1 : \
+	 HAZPTR_RETIRE_BATCH_MAX_)
+#endif
+
 /* Snapshots of at most this many slots are insertion-sorted, larger ones
  * qsort()ed (tests set 1 to run the qsort path). */
 #ifndef HAZPTR_SORT_SMALL
@@ -58,6 +72,8 @@ enum {
 	HP_REC_EXPLICIT,	/* hazptr_rec_alloc() record */
 	HP_REC_DEAD,		/* domain destroyed while a thread cached it:
 				 * owned (and freed) by that thread now */
+	HP_REC_EXITING,		/* its thread is flushing it at exit; destroy
+				 * waits for HP_REC_FREE */
 };
 
 struct hazptr_rec_priv {
@@ -67,13 +83,21 @@ struct hazptr_rec_priv {
 	struct hazptr_rec_priv *_Atomic next;	/* domain list, prepend-only */
 	_Atomic int state;
 	struct hazptr_rec_priv *tls_next;	/* owning thread's list */
+	/* Retire cache, owned by the record's thread.  A stealer (cleanup,
+	 * destroy: under the domain lock) takes it with the rt_busy/rt_steal
+	 * handshake described at cache_enter() in hazptr.c. */
+	struct hazptr_obj *_Atomic rt_head HAZPTR_ALIGNED;
+	_Atomic unsigned int rt_n;		/* length of the rt_head list */
+	_Atomic int rt_busy;			/* owner is changing the cache */
+	_Atomic int rt_steal;			/* a stealer wants the cache */
 };
 
 struct hazptr_domain {
 	/* Retire's line: every hazptr_retire() touches it. */
 	struct hazptr_obj *_Atomic retired HAZPTR_ALIGNED;
-	_Atomic long count;		/* objects on `retired` (see scan_pass) */
-	_Atomic unsigned int threshold;
+	_Atomic long count;		/* objects on `retired` + reservations */
+	_Atomic unsigned int trigger;	/* count that starts a pass */
+	_Atomic unsigned int threshold;	/* T, as documented and reported */
 
 	/* Scanner's line. */
 	struct hazptr_rec_priv *_Atomic records HAZPTR_ALIGNED;

@@ -11,24 +11,34 @@
  *  next thread to register claims it with one CAS.  So "live slots" H only
  *  grows, and scanners may walk the list without locks.
  *
- *  Retire.  One shared Treiber list per domain (CAS push, release) and a
- *  counter.  The retire that makes the counter reach the threshold
- *  T = HAZPTR_SCAN_BASE + HAZPTR_SCAN_MULT * H runs a pass under the
- *  domain's lock.  Retired objects always belong to the domain, so a thread
- *  that exits leaves nothing behind.
+ *  Retire.  A thread that owns a record in the domain keeps what it
+ *  retires on that record (CAS push on its own cache line) and hands the
+ *  chain to the domain's shared Treiber list HAZPTR_RETIRE_BATCH (K, 16) at
+ *  a time; other threads push single objects.  Either way the retirer first
+ *  reserves its objects in the domain's counter, then pushes.  The
+ *  reservation that makes the counter reach the trigger runs a pass under
+ *  the domain's lock; a reservation past it waits for that lock (and so for
+ *  a running pass) before pushing.  Retired objects never stay with a dead
+ *  thread: exit flushes the record's cache to the domain.
  *
- *  Pass (scan_pass).  Take the whole list, heavy fence, copy every non-NULL
- *  slot into a buffer sized for all slots (allocated at registration, never
- *  here), sort it, then reclaim each taken object whose address is not in
- *  the buffer and push the survivors (at most H) back.  Cost O(T + H log H)
- *  per pass, T >= 2H objects per pass: amortised O(1) per retire.
+ *  Pass (scan_pass).  Take the whole shared list, heavy fence, copy every
+ *  non-NULL slot into a buffer sized for all slots (allocated at
+ *  registration, never here), sort it, then reclaim each taken object whose
+ *  address is not in the buffer and push the survivors (at most H) back.
+ *  Cost O(batch + H log H); batch >= trigger >= BASE + R: amortised O(1)
+ *  per retire (R records, H = R * HAZPTR_NR_SLOTS live slots).
  *
- *  Memory bound.  A retirer that finds the counter at T while another pass
- *  runs waits for it.  So the list holds < T + W objects during a pass (W
- *  retiring threads), and a pass takes at most that plus H survivors:
- *  pending <= 2T + H + 2W, which is <= 2(T + H) whenever every retiring
- *  thread also owns a record of at least two slots (and in any case with
- *  one retiring thread).
+ *  Memory bound.  The documented threshold is T = HAZPTR_SCAN_BASE +
+ *  HAZPTR_SCAN_MULT * H.  The shared list starts a pass at the trigger
+ *  T - R(K - 1), because the R record caches may hold K - 1 objects each
+ *  (K while flushing).  With reservations, the shared list holds < trigger
+ *  objects outside a pass, a pass takes at most trigger + K + H (survivors
+ *  included), and concurrent retirers add < trigger while it runs, so
+ *      pending <= 2 (T - R(K-1)) + K + H + R K  <=  2 (T + H)
+ *  for any number of retiring threads that own records.  A thread that
+ *  retires without a record adds at most one object (the one it is waiting
+ *  to push).  hazptr_cleanup() and hazptr_domain_destroy() also take the
+ *  record caches, so "everything retired before the call" is exact.
  */
 #include "hazptr-internal.h"
 
@@ -72,6 +82,16 @@ static unsigned int threshold_for(unsigned int slots)
 	return t > 0x7fffffffUL ? 0x7fffffffU : (unsigned int)t;
 }
 
+/* The shared-list count that starts a pass: T minus what `records` retire
+ * caches may hold, so that shared + cached stays within T. */
+static unsigned int trigger_for(unsigned int records)
+{
+	unsigned long t = threshold_for(records * HAZPTR_NR_SLOTS);
+	unsigned long cached = (unsigned long)records * (HAZPTR_RETIRE_BATCH - 1);
+
+	return t > cached ? (unsigned int)(t - cached) : 1;
+}
+
 static void domain_init(struct hazptr_domain *d, unsigned int flags)
 {
 	int rc;
@@ -80,6 +100,7 @@ static void domain_init(struct hazptr_domain *d, unsigned int flags)
 	atomic_init(&d->retired, NULL);
 	atomic_init(&d->count, 0);
 	atomic_init(&d->threshold, threshold_for(0));
+	atomic_init(&d->trigger, trigger_for(0));
 	atomic_init(&d->records, NULL);
 	atomic_init(&d->nrecords, 0);
 	atomic_init(&d->nexplicit, 0);
@@ -186,6 +207,8 @@ static struct hazptr_rec_priv *rec_new(struct hazptr_domain *d, int state)
 		atomic_init(&r->pub.hp_slot[i], NULL);
 	r->domain = d;
 	atomic_init(&r->state, state);
+	atomic_init(&r->rt_head, NULL);
+	atomic_init(&r->rt_n, 0);
 
 	pthread_mutex_lock(&d->lock);
 	need = ((size_t)atomic_load_explicit(&d->nrecords, memory_order_relaxed) + 1) *
@@ -219,6 +242,7 @@ static struct hazptr_rec_priv *rec_new(struct hazptr_domain *d, int state)
 	atomic_store_explicit(&d->nrecords, nrec, memory_order_relaxed);
 	atomic_store_explicit(&d->threshold, threshold_for(nrec * HAZPTR_NR_SLOTS),
 			      memory_order_relaxed);
+	atomic_store_explicit(&d->trigger, trigger_for(nrec), memory_order_relaxed);
 	pthread_mutex_unlock(&d->lock);
 	return r;
 }
@@ -321,6 +345,118 @@ void hazptr_rec_free(struct hazptr_rec *pub)
 	atomic_store_explicit(&r->state, HP_REC_FREE, memory_order_release);
 }
 
+/* ------------------------------------------------------------------ */
+/* Retired lists                                                       */
+/* ------------------------------------------------------------------ */
+
+/* Push the chain first..last onto d's shared list.  [pair:hp-retire-push] */
+static void push_retired(struct hazptr_domain *d, struct hazptr_obj *first,
+			 struct hazptr_obj *last)
+{
+	struct hazptr_obj *head = atomic_load_explicit(&d->retired, memory_order_relaxed);
+
+	/* Release: the headers (and the retirer's unlink, which precedes
+	 * hazptr_retire()) happen before a pass that takes the list. */
+	do
+		last->hp_next = head;
+	while (!atomic_compare_exchange_weak_explicit(&d->retired, &head, first,
+						      memory_order_release,
+						      memory_order_relaxed));
+}
+
+/*
+ * The retire cache handshake.  The owner changes its cache only between
+ * cache_enter() and cache_exit(); a stealer (steal_caches(), always under
+ * the domain lock) takes it only after setting rt_steal and seeing rt_busy
+ * clear.  This is the same store-buffering pattern as protect/scan, and it
+ * uses the same asymmetric fence, so a retire costs no locked instruction:
+ *
+ * Orders: owner's store rt_busy = 1  before  its load of rt_steal;
+ *   stealer's store rt_steal = 1  before  its loads of rt_busy.
+ *   [pair:hp-retire-cache]
+ * Pairs with: the heavy fence in steal_caches().
+ * Without it (store buffering):
+ *   owner: hazptr_retire()             stealer: hazptr_cleanup()
+ *     rt_busy = 1  (buffered)            rt_steal = 1  (buffered)
+ *     load rt_steal -> 0                 load rt_busy -> 0
+ *     head = obj (obj->next = old head)  take head, head = NULL
+ *   => the `old head` chain is on both sides: reclaimed twice.
+ * x86 cost: membarrier mode: nothing (compiler barrier); seq_cst mode: one
+ *   `lock or` (like the CAS it replaces).  Under LAZYMM_TSAN: a locked RMW
+ *   on a thread-private word (see hazptr_full_fence_()).
+ * The releases (rt_busy = 0, rt_steal = 0) and acquires (loads of them)
+ * order the list itself: whichever side goes second sees the other's writes.
+ */
+static bool cache_enter(struct hazptr_rec_priv *r)
+{
+	atomic_store_explicit(&r->rt_busy, 1, memory_order_relaxed);
+#ifdef LAZYMM_TSAN
+	hazptr_full_fence_();
+#else
+	if (r->pub.hp_light)
+		atomic_signal_fence(memory_order_seq_cst);
+	else
+		atomic_thread_fence(memory_order_seq_cst);
+#endif
+	if (atomic_load_explicit(&r->rt_steal, memory_order_acquire)) {
+		atomic_store_explicit(&r->rt_busy, 0, memory_order_release);
+		return false;
+	}
+	return true;
+}
+
+static void cache_exit(struct hazptr_rec_priv *r)
+{
+	atomic_store_explicit(&r->rt_busy, 0, memory_order_release);
+}
+
+/* Take r's whole cache (the owner inside cache_enter(), or a stealer that
+ * saw rt_busy clear).  Returns its length; the chain is *first..*last. */
+static long cache_take(struct hazptr_rec_priv *r, struct hazptr_obj **first,
+		       struct hazptr_obj **last)
+{
+	struct hazptr_obj *o = atomic_load_explicit(&r->rt_head, memory_order_relaxed);
+	long n = 0;
+
+	atomic_store_explicit(&r->rt_head, NULL, memory_order_relaxed);
+	atomic_store_explicit(&r->rt_n, 0, memory_order_relaxed);
+	*first = o;
+	*last = NULL;
+	for (; o; o = o->hp_next) {
+		*last = o;
+		n++;
+	}
+	return n;
+}
+
+/* Move every record's cache to the shared list (no pass).  d->lock held,
+ * which makes this the only stealer. */
+static void steal_caches(struct hazptr_domain *d)
+{
+	struct hazptr_rec_priv *r;
+
+	for_each_rec(d, r)
+		atomic_store_explicit(&r->rt_steal, 1, memory_order_relaxed);
+	hazptr_heavy_fence_(d->fence);		/* [pair:hp-retire-cache] */
+	for_each_rec(d, r) {
+		struct hazptr_obj *first, *last;
+		long n;
+
+		while (atomic_load_explicit(&r->rt_busy, memory_order_acquire))
+			sched_yield();		/* owner inside: a few stores */
+		n = cache_take(r, &first, &last);
+		atomic_store_explicit(&r->rt_steal, 0, memory_order_release);
+		if (n) {
+			push_retired(d, first, last);
+			atomic_fetch_add_explicit(&d->count, n, memory_order_relaxed);
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Thread exit                                                         */
+/* ------------------------------------------------------------------ */
+
 /* pthread key destructor: release this thread's records. */
 static void thread_exit(void *unused)
 {
@@ -331,13 +467,29 @@ static void thread_exit(void *unused)
 		int expect = HP_REC_THREAD;
 
 		next = r->tls_next;	/* r may be freed by destroy after the CAS */
+		if (!atomic_compare_exchange_strong_explicit(&r->state, &expect, HP_REC_EXITING,
+							     memory_order_acq_rel,
+							     memory_order_acquire)) {
+			free(r);	/* HP_REC_DEAD: ours to free */
+			continue;
+		}
+		/* EXITING: destroy waits for FREE, so the domain lives on.
+		 * Hand the cache to the domain (unless a stealer has it). */
+		if (cache_enter(r)) {
+			struct hazptr_obj *first, *last;
+			long n = cache_take(r, &first, &last);
+
+			cache_exit(r);
+			if (n) {
+				push_retired(r->domain, first, last);
+				atomic_fetch_add_explicit(&r->domain->count, n,
+							  memory_order_relaxed);
+			}
+		}
 		rec_clear_slots(r);
 		/* Release: our slot clears happen before the next owner's
-		 * claim (acquire in rec_claim()). */
-		if (!atomic_compare_exchange_strong_explicit(&r->state, &expect, HP_REC_FREE,
-							     memory_order_release,
-							     memory_order_acquire))
-			free(r);	/* HP_REC_DEAD: ours to free */
+		 * claim (acquire in rec_claim()) and before destroy frees r. */
+		atomic_store_explicit(&r->state, HP_REC_FREE, memory_order_release);
 	}
 	tls_recs = NULL;
 	tls_last = NULL;
@@ -365,7 +517,7 @@ static size_t snapshot_slots(struct hazptr_domain *d)
 	for_each_rec(d, r) {
 		for (unsigned int i = 0; i < HAZPTR_NR_SLOTS; i++) {
 			/* Acquire: pairs with the release in hazptr_clear()
-			 * and hazptr_protect().  [pair:hp-release] */
+			 * and hazptr_publish_().  [pair:hp-release] */
 			const void *v = atomic_load_explicit(&r->pub.hp_slot[i],
 							     memory_order_acquire);
 			if (v)
@@ -402,19 +554,6 @@ static bool in_snapshot(const void *const *buf, size_t n, const void *addr)
 	return lo < n && buf[lo] == addr;
 }
 
-/* Push the chain first..last onto d's retired list.  [pair:hp-retire-push] */
-static void push_retired(struct hazptr_domain *d, struct hazptr_obj *first,
-			 struct hazptr_obj *last)
-{
-	struct hazptr_obj *head = atomic_load_explicit(&d->retired, memory_order_relaxed);
-
-	do
-		last->hp_next = head;
-	while (!atomic_compare_exchange_weak_explicit(&d->retired, &head, first,
-						      memory_order_release,
-						      memory_order_relaxed));
-}
-
 /*
  * One reclamation pass.  Caller holds d->lock and has set tls_in_pass = d.
  * Returns the number of objects reclaimed.
@@ -427,13 +566,13 @@ static unsigned long scan_pass(struct hazptr_domain *d)
 	size_t n;
 
 	/*
-	 * Take the counter first, then the list: a retire pushes before it
-	 * counts, so an object can be in the batch while its increment lands
-	 * in the new counter; the correction below removes it again.
+	 * Take the counter first, then the list.  The counter also holds
+	 * reservations whose objects are not pushed yet; the correction below
+	 * carries them (and anything pushed after the exchange) forward.
 	 */
 	taken = atomic_exchange_explicit(&d->count, 0, memory_order_relaxed);
-	/* Acquire: the pushers' writes to the headers, and the unlinks they
-	 * did before retiring, happen before what follows.
+	/* Acquire: the pushers' header writes, and the unlinks they did
+	 * before retiring, happen before what follows.
 	 * Pairs with the release CAS in push_retired().  [pair:hp-retire-push] */
 	batch = atomic_exchange_explicit(&d->retired, NULL, memory_order_acquire);
 	if (!batch) {
@@ -465,38 +604,58 @@ static unsigned long scan_pass(struct hazptr_domain *d)
 	return freed;
 }
 
-static void pass_locked(struct hazptr_domain *d)
+/*
+ * Hand the chain first..last (n objects) to d: reserve n in the counter,
+ * then push.  A reservation that reaches the trigger pushes under d->lock
+ * and runs a pass (waiting for a running one first): see the bound above.
+ */
+static void publish(struct hazptr_domain *d, struct hazptr_obj *first,
+		    struct hazptr_obj *last, long n)
 {
+	long c = atomic_fetch_add_explicit(&d->count, n, memory_order_relaxed) + n;
+
+	if (tls_in_pass) {	/* from a reclaim callback: never nest a pass */
+		push_retired(d, first, last);
+		if (tls_in_pass == d)
+			tls_cb_retired += (unsigned long)n;
+		return;
+	}
+	if (c < (long)atomic_load_explicit(&d->trigger, memory_order_relaxed)) {
+		push_retired(d, first, last);
+		return;
+	}
+	pthread_mutex_lock(&d->lock);
+	push_retired(d, first, last);
 	tls_in_pass = d;
 	if (atomic_load_explicit(&d->count, memory_order_relaxed) >=
-	    (long)atomic_load_explicit(&d->threshold, memory_order_relaxed))
+	    (long)atomic_load_explicit(&d->trigger, memory_order_relaxed))
 		scan_pass(d);
 	tls_in_pass = NULL;
+	pthread_mutex_unlock(&d->lock);
 }
 
-/* The retire that reached the threshold. */
-static void retire_pass(struct hazptr_domain *d)
+/* This thread's record in d, or NULL; never registers. */
+static struct hazptr_rec_priv *tls_find(struct hazptr_domain *d)
 {
-	if (pthread_mutex_trylock(&d->lock) != 0) {
-		/* Another pass (or a registration) holds the lock.  Give it a
-		 * moment to take the list; wait for it only if the domain stays
-		 * over its threshold (this is what bounds memory). */
-		for (int i = 0; i < 64; i++) {
-			if (atomic_load_explicit(&d->count, memory_order_relaxed) <
-			    (long)atomic_load_explicit(&d->threshold, memory_order_relaxed))
-				return;
-			sched_yield();
+	struct hazptr_rec_priv *r = tls_last;
+
+	if (r && r->domain == d &&
+	    atomic_load_explicit(&r->state, memory_order_relaxed) == HP_REC_THREAD)
+		return r;
+	for (r = tls_recs; r; r = r->tls_next) {
+		if (r->domain == d &&
+		    atomic_load_explicit(&r->state, memory_order_relaxed) == HP_REC_THREAD) {
+			tls_last = r;
+			return r;
 		}
-		pthread_mutex_lock(&d->lock);
 	}
-	pass_locked(d);
-	pthread_mutex_unlock(&d->lock);
+	return NULL;
 }
 
 void hazptr_retire(struct hazptr_domain *d, struct hazptr_obj *obj,
 		   const void *addr, hazptr_reclaim_fn *reclaim)
 {
-	long n;
+	struct hazptr_rec_priv *r;
 
 	if (!obj || !addr || !reclaim)
 		hazptr_die("hazptr_retire: NULL %s", !obj ? "object header" :
@@ -504,15 +663,25 @@ void hazptr_retire(struct hazptr_domain *d, struct hazptr_obj *obj,
 	d = resolve(d);
 	obj->hp_addr = addr;
 	obj->hp_reclaim = reclaim;
-	push_retired(d, obj, obj);
-	n = atomic_fetch_add_explicit(&d->count, 1, memory_order_relaxed) + 1;
-	if (tls_in_pass) {	/* from a reclaim callback: never nest a pass */
-		if (tls_in_pass == d)
-			tls_cb_retired++;
+	if (HAZPTR_RETIRE_BATCH > 1 && !tls_in_pass && (r = tls_find(d)) &&
+	    cache_enter(r)) {
+		unsigned int n = atomic_load_explicit(&r->rt_n, memory_order_relaxed) + 1;
+		struct hazptr_obj *first, *last;
+		long taken;
+
+		obj->hp_next = atomic_load_explicit(&r->rt_head, memory_order_relaxed);
+		atomic_store_explicit(&r->rt_head, obj, memory_order_relaxed);
+		if (n < HAZPTR_RETIRE_BATCH) {
+			atomic_store_explicit(&r->rt_n, n, memory_order_relaxed);
+			cache_exit(r);
+			return;
+		}
+		taken = cache_take(r, &first, &last);
+		cache_exit(r);
+		publish(d, first, last, taken);
 		return;
 	}
-	if (n >= (long)atomic_load_explicit(&d->threshold, memory_order_relaxed))
-		retire_pass(d);
+	publish(d, obj, obj, 1);
 }
 
 int hazptr_cleanup(struct hazptr_domain *d)
@@ -524,6 +693,7 @@ int hazptr_cleanup(struct hazptr_domain *d)
 		return -EDEADLK;
 	pthread_mutex_lock(&d->lock);
 	tls_in_pass = d;
+	steal_caches(d);
 	do {
 		before = tls_cb_retired;
 		/* Repeat only for objects our own callbacks retired. */
@@ -606,6 +776,7 @@ unsigned int hazptr_scan(struct hazptr_domain *d, const void *addr,
 
 int hazptr_domain_stats(struct hazptr_domain *d, struct hazptr_stats *st)
 {
+	struct hazptr_rec_priv *r;
 	long c;
 	unsigned int nrec;
 
@@ -613,6 +784,8 @@ int hazptr_domain_stats(struct hazptr_domain *d, struct hazptr_stats *st)
 		return -EINVAL;
 	d = resolve(d);
 	c = atomic_load_explicit(&d->count, memory_order_relaxed);
+	for_each_rec(d, r)
+		c += atomic_load_explicit(&r->rt_n, memory_order_relaxed);
 	nrec = atomic_load_explicit(&d->nrecords, memory_order_relaxed);
 	st->pending = c > 0 ? (uint64_t)c : 0;
 	st->reclaimed = atomic_load_explicit(&d->reclaimed, memory_order_relaxed);
@@ -654,21 +827,46 @@ static void free_records(struct hazptr_domain *d)
 	struct hazptr_rec_priv *next;
 
 	for (; r; r = next) {
-		int expect = HP_REC_THREAD;
-
 		next = atomic_load_explicit(&r->next, memory_order_relaxed);
 		if (tls_unlink(r)) {
 			free(r);
 			continue;
 		}
-		/* Another thread's record: hand it over, unless it was
-		 * released meanwhile (then it is FREE and ours). */
-		if (atomic_load_explicit(&r->state, memory_order_acquire) == HP_REC_FREE ||
-		    !atomic_compare_exchange_strong_explicit(&r->state, &expect, HP_REC_DEAD,
-							     memory_order_acq_rel,
-							     memory_order_acquire))
-			free(r);
+		for (;;) {
+			int st = atomic_load_explicit(&r->state, memory_order_acquire);
+
+			if (st == HP_REC_EXITING) {	/* flushing into d: wait */
+				sched_yield();
+				continue;
+			}
+			/* Another thread's record: hand it over. */
+			if (st == HP_REC_THREAD &&
+			    atomic_compare_exchange_strong_explicit(&r->state, &st, HP_REC_DEAD,
+								    memory_order_acq_rel,
+								    memory_order_acquire))
+				break;
+			if (st == HP_REC_THREAD || st == HP_REC_EXITING)
+				continue;	/* changed under us: look again */
+			free(r);		/* FREE: ours */
+			break;
+		}
 	}
+}
+
+/* Reclaim what exiting threads flushed after the last pass: no record is
+ * left, so nothing can protect it. */
+static void reclaim_leftovers(struct hazptr_domain *d)
+{
+	struct hazptr_obj *o, *next;
+
+	tls_in_pass = d;
+	while ((o = atomic_exchange_explicit(&d->retired, NULL, memory_order_acquire))) {
+		for (; o; o = next) {
+			next = o->hp_next;
+			o->hp_reclaim(o);
+		}
+	}
+	tls_in_pass = NULL;
 }
 
 int hazptr_domain_destroy(struct hazptr_domain *d)
@@ -685,6 +883,7 @@ int hazptr_domain_destroy(struct hazptr_domain *d)
 		return -EBUSY;
 	}
 	tls_in_pass = d;
+	steal_caches(d);
 	do
 		freed = scan_pass(d);
 	while (freed && atomic_load_explicit(&d->retired, memory_order_acquire));
@@ -707,6 +906,7 @@ int hazptr_domain_destroy(struct hazptr_domain *d)
 	pthread_mutex_unlock(&g_lock);
 
 	free_records(d);
+	reclaim_leftovers(d);
 	free(d->scan_buf);
 	pthread_mutex_destroy(&d->lock);
 	free(d);
@@ -748,7 +948,8 @@ static bool on_tls_list(struct hazptr_rec_priv *r)
 
 /*
  * Only the forking thread exists in the child: the other threads' records
- * would pin whatever their slots held forever.  Clear and recycle them.
+ * would pin whatever their slots held forever.  Move their retire caches to
+ * the domain, clear and recycle them.
  * Explicit records stay: whoever holds them may live on in this thread.
  */
 static void atfork_child(void)
@@ -757,9 +958,20 @@ static void atfork_child(void)
 		struct hazptr_rec_priv *r;
 
 		for_each_rec(d, r) {
-			if (atomic_load_explicit(&r->state, memory_order_relaxed) !=
-			    HP_REC_THREAD || on_tls_list(r))
+			int st = atomic_load_explicit(&r->state, memory_order_relaxed);
+			struct hazptr_obj *first, *last;
+			long n;
+
+			if ((st != HP_REC_THREAD && st != HP_REC_EXITING) || on_tls_list(r))
 				continue;
+			/* No stealer runs (we hold every domain lock); the
+			 * vanished owner may have been inside its cache. */
+			n = cache_take(r, &first, &last);
+			atomic_store_explicit(&r->rt_busy, 0, memory_order_relaxed);
+			if (n) {
+				push_retired(d, first, last);
+				atomic_fetch_add_explicit(&d->count, n, memory_order_relaxed);
+			}
 			rec_clear_slots(r);
 			atomic_store_explicit(&r->state, HP_REC_FREE, memory_order_release);
 		}

@@ -11,7 +11,10 @@
  *   scanner believes unprotected and would free.
  *
  * Two variants run in lock-step rounds, with a random skew of a few dozen
- * pause instructions on each side so that the two critical windows overlap:
+ * pause instructions on each side so that the two critical windows overlap.
+ * Before each round the scanner reads the reader's slot (so the reader's
+ * store misses and waits in its store buffer) and the reader reads src (so
+ * its re-load hits): the widest window for the reordering.
  *   hp    hazptr_try_protect() against src; hazptr_scan()
  *   pcpu  hazptr_pcpu_try_protect() + the caller's full fence + load of
  *         src (as mmgrab_lazy_tlb() would); hazptr_pcpu_scan()
@@ -60,9 +63,15 @@ static void barrier(void)
 	}
 }
 
+/* Pause instructions, exclusive bound.  Unless --skew fixes it, each chunk
+ * of rounds uses the next range: the best one depends on the compiler's
+ * fence (gcc: `lock or`; clang: `mfence`) and on the machine. */
+static const unsigned int skew_ranges[] = { 48, 128, 256, 512 };
+static unsigned int skew_max, skew_fixed;
+
 static void skew(uint64_t *seed)
 {
-	for (unsigned int n = t_rand(seed) % 48; n; n--)
+	for (unsigned int n = (unsigned int)(t_rand(seed) % skew_max); n; n--)
 		t_cpu_relax();
 }
 
@@ -95,6 +104,8 @@ static void *reader(void *arg)
 
 	for (uint64_t i = 0; i < sh->iters; i++) {
 		barrier();			/* src == X, slot empty */
+		/* Have src in this CPU's cache: the re-load then hits. */
+		(void)atomic_load_explicit(&src, memory_order_relaxed);
 		skew(&seed);
 		if (sh->v == V_HP) {
 			void *p = &X;
@@ -120,6 +131,12 @@ static void scanner(struct shared *sh)
 	uint64_t seed = 0x7654321;
 
 	for (uint64_t i = 0; i < sh->iters; i++) {
+		/* Pull the reader's slot line into this CPU's cache, so that
+		 * the reader's store must wait for it (in its store buffer). */
+		if (sh->v == V_HP)
+			(void)hazptr_scan(dom, &X, NULL, NULL);
+		else
+			(void)hazptr_pcpu_load(pdom, 0, 0);
 		atomic_store_explicit(&src, &X, memory_order_relaxed);
 		barrier();
 		skew(&seed);
@@ -149,6 +166,8 @@ static uint64_t run(enum variant v, uint64_t iters, uint64_t *done)
 	while (*done < iters && !(EXPECT_FORBIDDEN && forbidden) &&
 	       (*done < MIN_ROUNDS || t_now_ns() < deadline_ns)) {
 		sh.iters = chunk < iters - *done ? chunk : iters - *done;
+		skew_max = skew_fixed ? skew_fixed :
+			   skew_ranges[(*done / chunk) % (sizeof(skew_ranges) / sizeof(skew_ranges[0]))];
 		t_create(&t, reader, &sh);
 		scanner(&sh);
 		t_join(t);
@@ -180,10 +199,14 @@ int main(int argc, char **argv)
 			iters = strtoull(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
 			seconds = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--skew") && i + 1 < argc)
+			skew_fixed = (unsigned int)strtoul(argv[++i], NULL, 0) + 1;
 		else
-			DIE("usage: %s [--iters N] [--seconds S]\n"
-			    "  at most N rounds per variant (at least %d), and no new\n"
-			    "  chunk of rounds after S seconds per variant", argv[0], MIN_ROUNDS);
+			DIE("usage: %s [--iters N] [--seconds S] [--skew P]\n"
+			    "  at most N rounds per variant (at least %d), no new chunk\n"
+			    "  of rounds after S seconds per variant, and a fixed random\n"
+			    "  skew of 0..P pause instructions (default: rotate ranges)",
+			    argv[0], MIN_ROUNDS);
 	}
 	dom = hazptr_domain_create(0);
 	pdom = hazptr_pcpu_domain_create(1, 1);
