@@ -174,6 +174,8 @@ enum hazptr_fence hazptr_domain_fence(const struct hazptr_domain *d)
 /* Records                                                             */
 /* ------------------------------------------------------------------ */
 
+/* Acquire: pairs with the release that inserts a record in rec_new().
+ * [pair:hp-rec-insert] */
 #define for_each_rec(d, r)						\
 	for ((r) = atomic_load_explicit(&(d)->records, memory_order_acquire); \
 	     (r); (r) = atomic_load_explicit(&(r)->next, memory_order_acquire))
