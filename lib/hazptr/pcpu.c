@@ -178,7 +178,9 @@ void *hazptr_pcpu_load(struct hazptr_pcpu_domain *d, unsigned int cpu,
  * The updater's full fence.
  * Orders: the caller's unpublish of addr (e.g. mm_users reaching zero)
  *   before  the reads of every CPU's slots.  [pair:pcpu-publish]
- * Pairs with: the publisher's smp_mb() around hazptr_pcpu_try_protect().
+ * Pairs with: the publisher's smp_mb() around hazptr_pcpu_try_protect()
+ *   (in the lazy-mm model: hazptr_grab() and the drops in
+ *   model/lazy/hazptr.c, tagged [pair:hazptr-slot] there).
  * Without it: the updater reads a slot as empty while the publisher, whose
  *   store is still buffered, goes on to use the object; scan misses it.
  * x86: `lock or` / `mfence`.  There is no membarrier variant: the
