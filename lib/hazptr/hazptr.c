@@ -12,7 +12,8 @@
  *  grows, and scanners may walk the list without locks.
  *
  *  Retire.  A thread that owns a record in the domain keeps what it
- *  retires on that record (CAS push on its own cache line) and hands the
+ *  retires on that record (plain stores on its own cache line: see
+ *  cache_enter() for the handshake with cleanup's steal) and hands the
  *  chain to the domain's shared Treiber list HAZPTR_RETIRE_BATCH (K, 16) at
  *  a time; other threads push single objects.  Either way the retirer first
  *  reserves its objects in the domain's counter, then pushes.  The
@@ -30,15 +31,18 @@
  *
  *  Memory bound.  The documented threshold is T = HAZPTR_SCAN_BASE +
  *  HAZPTR_SCAN_MULT * H.  The shared list starts a pass at the trigger
- *  T - R(K - 1), because the R record caches may hold K - 1 objects each
- *  (K while flushing).  With reservations, the shared list holds < trigger
- *  objects outside a pass, a pass takes at most trigger + K + H (survivors
- *  included), and concurrent retirers add < trigger while it runs, so
- *      pending <= 2 (T - R(K-1)) + K + H + R K  <=  2 (T + H)
- *  for any number of retiring threads that own records.  A thread that
- *  retires without a record adds at most one object (the one it is waiting
- *  to push).  hazptr_cleanup() and hazptr_domain_destroy() also take the
- *  record caches, so "everything retired before the call" is exact.
+ *  t = T - R(K - 1), because the R record caches may hold K - 1 objects
+ *  each (K while their owner flushes or waits for the lock);
+ *  K <= HAZPTR_SCAN_MULT * HAZPTR_NR_SLOTS keeps t >= HAZPTR_SCAN_BASE + R.
+ *  A lock-free push needs a reservation below t, and survivors are counted
+ *  like any push, so when a pass takes the list it holds < t + K objects,
+ *  while it runs the new list stays < t, and the caches hold <= R K:
+ *      pending <= 2t + K(R + 1) - 2 = 2T + (2 - K)(R - 1)   (+ W0)
+ *  which is <= 2T for K >= 2, W0 being the threads that retire without a
+ *  record and wait for the lock (one object each).  With K = 1 (no cache)
+ *  the R term counts the threads waiting instead.  The tests assert the
+ *  documented 2 (T + H).  hazptr_cleanup() and hazptr_domain_destroy() also
+ *  take the record caches, so "everything retired before the call" is exact.
  */
 #include "hazptr-internal.h"
 
