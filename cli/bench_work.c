@@ -1,0 +1,338 @@
+/*
+ * bench_work.c - the benchmark's workloads, as model tasks.
+ *
+ * Each workload's boot() runs on CPU 0 before the CPUs enter cpu_loop():
+ * it creates the tasks, each pinned to a CPU (wake-ups go back to the
+ * task's CPU, as will-it-scale's affinity does).  A task counts one
+ * operation with count_event(CNT_ROUND_TRIP); the harness reads that
+ * counter from its snapshots.  When bw.stopping is set every task leaves
+ * at its next step (waking whoever waits on it), so that the run ends with
+ * every mm torn down and the leak check can speak.
+ *
+ *   idle_cycle       T tasks, task i on CPU i mod N; each blocks on a model
+ *                    timer of its own CPU and is woken there: every cycle is
+ *                    user -> idle (lazy) -> user on that CPU alone
+ *   context_switch1  T ping-pong pairs over model pipes; pair i on CPUs 2i
+ *                    and 2i+1 (mod N); only the first task of a pair counts
+ *                    round trips (will-it-scale's main loop: write, read, count)
+ *   exit             a parent forks a child process that spreads K threads
+ *                    on CPUs 1..K; they exit (leaving those CPUs lazy on the
+ *                    mm), then the child exits: the last mmput tears it down
+ *   tlb_flush        T threads map, touch, unmap (a freed_tables flush, which
+ *                    IPIs lazy CPUs too) and flush PTEs only (which skips
+ *                    them), then sleep briefly so that CPUs go lazy
+ *
+ * The mode decides which mm each task gets: threads share one mm (for exit:
+ * the K threads belong to the dying process); processes give each task its
+ * own (for exit: the K threads belong to the long-lived parent instead, so
+ * their CPUs are lazy on an mm that is not being torn down).
+ */
+#include <stdlib.h>
+
+#include "bench.h"
+
+const char *const bench_mode_names[MODE_NR] = { "threads", "processes" };
+
+/* A task's private state (task->prog); freed when the task exits. */
+struct bench_prog {
+	struct bench_pipe *in, *out;
+	bool sent;          /* cs1: wrote, now reading; cycles: waiting to be woken */
+	bool counts;        /* this task counts operations */
+};
+
+static struct bench_prog *prog_new(struct bench_pipe *in, struct bench_pipe *out, bool counts)
+{
+	struct bench_prog *pr = calloc(1, sizeof(*pr));
+
+	if (!pr)
+		abort();
+	pr->in = in;
+	pr->out = out;
+	pr->counts = counts;
+	return pr;
+}
+
+/* A process's fresh address space that maps one page table, so that its
+ * exit_mmap() flushes with freed_tables (the bare-metal x86 path). */
+static struct mm_struct *new_mm(bool map)
+{
+	struct mm_struct *mm = mm_alloc();
+
+	if (!mm)
+		abort();
+	if (map)
+		do_mmap(mm);
+	return mm;
+}
+
+/* Models copy_process()+wake_up_new_task(): the caller already holds the
+ * mm_users reference the task takes over. */
+static struct task_struct *spawn(struct mm_struct *mm, task_step_fn step, void *prog, int cpu)
+{
+	struct task_struct *t = task_alloc(0, step, prog);
+
+	if (!t)
+		abort();
+	t->mm = mm;
+	t->active_mm = mm;
+	t->active_mm_gen = atomic_load_explicit(&mm->gen, memory_order_relaxed);
+	t->cpu = cpu;
+	atomic_fetch_add_explicit(&bw.live_tasks, 1, memory_order_relaxed);
+	wake_up_new_task(t, cpu);
+	return t;
+}
+
+/* do_exit(): exit_mm(), then the last schedule(). */
+static enum step_result task_exit(struct task_struct *tsk)
+{
+	free(tsk->prog);
+	tsk->prog = NULL;
+	exit_mm();
+	atomic_fetch_sub_explicit(&bw.live_tasks, 1, memory_order_release);
+	return STEP_EXIT;
+}
+
+/* threads: every task shares *shared (created on first use, then mmget);
+ * processes: a new mm each time. */
+static struct mm_struct *task_mm(struct mm_struct **shared)
+{
+	if (bw.p->mode == MODE_PROCESSES)
+		return new_mm(true);
+	if (!*shared) {
+		*shared = new_mm(true);
+		return *shared;
+	}
+	mmget(*shared);
+	return *shared;
+}
+
+/* ---- idle_cycle ---- */
+
+static enum step_result cycle_step(struct task_struct *tsk)
+{
+	struct bench_prog *pr = tsk->prog;
+
+	if (bench_stopping())
+		return task_exit(tsk);
+	if (pr->sent) {              /* woken by the timer: one idle round trip */
+		pr->sent = false;
+		count_event(CNT_ROUND_TRIP);
+	}
+	touch_user_memory(tsk->mm);
+	pr->sent = true;
+	return bench_sleep_for(tsk, bw.p->delay_ns);
+}
+
+static void cycle_boot(void)
+{
+	struct mm_struct *shared = NULL;
+
+	for (int i = 0; i < bw.p->tasks; i++)
+		spawn(task_mm(&shared), cycle_step, prog_new(NULL, NULL, true), i % lm.cfg.nr_cpus);
+}
+
+/* ---- context_switch1 ---- */
+
+static enum step_result cs1_step(struct task_struct *tsk)
+{
+	struct bench_prog *pr = tsk->prog;
+
+	if (bench_stopping()) {
+		bench_pipe_write(pr->out);   /* the partner sees the end too */
+		return task_exit(tsk);
+	}
+	if (!pr->sent) {
+		touch_user_memory(tsk->mm);
+		bench_pipe_write(pr->out);
+		pr->sent = true;
+	}
+	if (!bench_pipe_read(pr->in, tsk))
+		return STEP_BLOCK;
+	pr->sent = false;
+	if (pr->counts)
+		count_event(CNT_ROUND_TRIP);
+	return STEP_CONTINUE;
+}
+
+static void cs1_boot(void)
+{
+	struct mm_struct *shared = NULL;
+	int n = lm.cfg.nr_cpus;
+
+	for (int i = 0; i < bw.p->tasks; i++) {
+		struct bench_pipe *a = &bw.pipes[2 * i], *b = &bw.pipes[2 * i + 1];
+		struct bench_prog *main_pr = prog_new(b, a, true);    /* writes a, reads b */
+		struct bench_prog *partner = prog_new(a, b, false);   /* reads a, writes b */
+
+		partner->sent = true;                                 /* starts by reading */
+		spawn(task_mm(&shared), cs1_step, main_pr, (2 * i) % n);
+		spawn(task_mm(&shared), cs1_step, partner, (2 * i + 1) % n);
+	}
+}
+
+static int pipes_per_pair(const struct bench_params *p)
+{
+	return 2 * p->tasks;
+}
+
+/* ---- exit ---- */
+
+/*
+ * One iteration: the parent (CPU 0, its own long-lived mm) forks a child
+ * process C (a new mm, CPU 0) and waits on pipe 0.  C clones K threads,
+ * one on each of CPUs 1..K, and waits for K tokens on pipe 1.  Each thread
+ * touches memory, exit_mm()s (its CPU is now lazy on the mm: kernel ->
+ * idle hands the mm over) and writes pipe 1.  Then C exits: the last
+ * mmput(), exit_mmap(), mmdrop() and, for every scheme but refcount,
+ * __mmdrop() with the scheme's cleanup, all on CPU 0.  C writes pipe 0;
+ * the parent counts one teardown cycle and forks again.
+ */
+static struct {
+	struct mm_struct *parent_mm;
+	int received;
+} ex;
+
+static enum step_result exit_thread_step(struct task_struct *tsk)
+{
+	touch_user_memory(tsk->mm);
+	exit_mm();                        /* this CPU: lazy on the mm from here */
+	bench_pipe_write(&bw.pipes[1]);
+	free(tsk->prog);
+	tsk->prog = NULL;
+	atomic_fetch_sub_explicit(&bw.live_tasks, 1, memory_order_release);
+	return STEP_EXIT;
+}
+
+static void exit_clone_threads(struct task_struct *tsk)
+{
+	int n = lm.cfg.nr_cpus;
+
+	for (int j = 1; j <= bw.p->tasks; j++) {
+		struct mm_struct *mm = bw.p->mode == MODE_THREADS ? tsk->mm : ex.parent_mm;
+
+		mmget(mm);
+		spawn(mm, exit_thread_step, prog_new(NULL, NULL, false), j % n);
+	}
+}
+
+static enum step_result exit_child_step(struct task_struct *tsk)
+{
+	struct bench_prog *pr = tsk->prog;
+
+	if (!pr->sent) {
+		touch_user_memory(tsk->mm);
+		exit_clone_threads(tsk);
+		pr->sent = true;
+	}
+	while (ex.received < bw.p->tasks) {
+		if (!bench_pipe_read(&bw.pipes[1], tsk))
+			return STEP_BLOCK;
+		ex.received++;
+	}
+	free(tsk->prog);
+	tsk->prog = NULL;
+	exit_mm();                        /* the last user: the teardown */
+	bench_pipe_write(&bw.pipes[0]);
+	atomic_fetch_sub_explicit(&bw.live_tasks, 1, memory_order_release);
+	return STEP_EXIT;
+}
+
+static enum step_result exit_parent_step(struct task_struct *tsk)
+{
+	struct bench_prog *pr = tsk->prog;
+
+	if (pr->sent) {                   /* a child is out: wait for its exit */
+		if (!bench_pipe_read(&bw.pipes[0], tsk))
+			return STEP_BLOCK;
+		pr->sent = false;
+		count_event(CNT_ROUND_TRIP);
+	}
+	if (bench_stopping())
+		return task_exit(tsk);
+	ex.received = 0;
+	touch_user_memory(tsk->mm);
+	spawn(new_mm(bw.p->exit_map), exit_child_step, prog_new(NULL, NULL, false), 0);
+	pr->sent = true;
+	return STEP_CONTINUE;
+}
+
+static void exit_boot(void)
+{
+	ex.parent_mm = new_mm(true);
+	ex.received = 0;
+	spawn(ex.parent_mm, exit_parent_step, prog_new(NULL, NULL, true), 0);
+}
+
+static int exit_pipes(const struct bench_params *p)
+{
+	(void)p;
+	return 2;
+}
+
+/* ---- tlb_flush ---- */
+
+static enum step_result flush_step(struct task_struct *tsk)
+{
+	struct bench_prog *pr = tsk->prog;
+
+	if (bench_stopping())
+		return task_exit(tsk);
+	if (pr->sent) {
+		pr->sent = false;
+		count_event(CNT_ROUND_TRIP);
+	}
+	do_mmap(tsk->mm);
+	touch_user_memory(tsk->mm);
+	do_munmap(tsk->mm);                            /* freed_tables: lazy CPUs too */
+	flush_tlb_mm_range(tsk->mm, false, false);     /* PTEs only: lazy CPUs skipped */
+	pr->sent = true;
+	return bench_sleep_for(tsk, bw.p->delay_ns);
+}
+
+static void flush_boot(void)
+{
+	struct mm_struct *shared = NULL;
+
+	for (int i = 0; i < bw.p->tasks; i++)
+		spawn(task_mm(&shared), flush_step, prog_new(NULL, NULL, true), i % lm.cfg.nr_cpus);
+}
+
+static int no_pipes(const struct bench_params *p)
+{
+	(void)p;
+	return 1;
+}
+
+const struct bench_wl_desc bench_wls[WL_NR] = {
+	[WL_IDLE_CYCLE] = {
+		.name = "idle_cycle", .op = "idle round trips",
+		.desc = "each task blocks and is woken on its own CPU by a model timer",
+		.mode_desc = { "one mm shared by every task", "an mm per task (control)" },
+		.cpus_per_task = 1, .tasks_min = 1, .in_default = true,
+		.nr_pipes = no_pipes, .boot = cycle_boot,
+	},
+	[WL_CONTEXT_SWITCH1] = {
+		.name = "context_switch1", .op = "round trips",
+		.desc = "ping-pong pairs over model pipes, each pair on two CPUs",
+		.mode_desc = { "one mm shared by every task (the RFC's case)",
+			       "an mm per task, as fork() gives (control)" },
+		.cpus_per_task = 2, .tasks_min = 1, .in_default = true,
+		.nr_pipes = pipes_per_pair, .boot = cs1_boot,
+	},
+	[WL_EXIT] = {
+		.name = "exit", .op = "fork+exit cycles",
+		.desc = "a process exits while K other CPUs are lazy (tasks = K)",
+		.mode_desc = { "the K CPUs are lazy on the dying mm",
+			       "the K CPUs are lazy on another mm (control)" },
+		.cpus_per_task = 1, .cpus_extra = 1, .tasks_min = 0,
+		.in_default = true, .teardown = true,
+		.nr_pipes = exit_pipes, .boot = exit_boot,
+	},
+	[WL_TLB_FLUSH] = {
+		.name = "tlb_flush", .op = "map/unmap cycles",
+		.desc = "threads map, unmap (freed_tables flush) and flush PTEs, then sleep",
+		.mode_desc = { "one mm shared by every task", "an mm per task (control)" },
+		.cpus_per_task = 1, .tasks_min = 1,
+		.nr_pipes = no_pipes, .boot = flush_boot,
+	},
+};
