@@ -77,11 +77,17 @@ int lm_machine_init(const struct lm_config *cfg)
 	return 0;
 }
 
+static _Atomic int all_started;
+
 static void *cpu_thread(void *arg)
 {
 	struct lm_cpu *c = arg;
 
 	lm_this = c;
+	/* Wait until every CPU thread exists: an IPI is a signal to a host
+	 * thread, which needs its pthread_t [pair:cpu-start]. */
+	while (!atomic_load_explicit(&all_started, memory_order_acquire))
+		sched_yield();
 	cpu_main_fn(c);
 	lm_this = NULL;
 	return NULL;
@@ -92,13 +98,18 @@ int lm_machine_start(void (*cpu_main)(struct lm_cpu *))
 	int host = lm_host_cpus();
 
 	cpu_main_fn = cpu_main;
+	atomic_store_explicit(&all_started, 0, memory_order_relaxed);
 	lm.pinned = lm.cfg.pin && lm.cfg.nr_cpus <= host;
 	for (int i = 0; i < lm.cfg.nr_cpus; i++) {
 		struct lm_cpu *c = &lm.cpus[i];
 		int err = pthread_create(&c->thread, NULL, cpu_thread, c);
 
-		if (err)
+		if (err) {
+			/* let the threads already created leave at once */
+			atomic_store_explicit(&lm.stop, 1, memory_order_relaxed);
+			atomic_store_explicit(&all_started, 1, memory_order_release);
 			return -err;
+		}
 		c->thread_started = true;
 		if (lm.pinned) {
 			cpu_set_t set;
@@ -109,6 +120,8 @@ int lm_machine_start(void (*cpu_main)(struct lm_cpu *))
 				lm.pinned = false;
 		}
 	}
+	/* Every c->thread is written: release the CPUs [pair:cpu-start]. */
+	atomic_store_explicit(&all_started, 1, memory_order_release);
 	return 0;
 }
 
