@@ -91,10 +91,25 @@ static void caller_fence(void)
 
 struct shared {
 	enum variant v;
-	uint64_t iters;
+	uint64_t iters;			/* at most; the scanner may stop earlier */
+	_Atomic int go;			/* set by the scanner before each round */
 	unsigned char *r1;		/* reader saw X (per round) */
 	unsigned char *r2;		/* scanner saw X */
 };
+
+/* Reader and scanner on different CPUs: on a busy machine the scheduler
+ * would otherwise run them by turns on one, and nothing can reorder. */
+static void pin_to(unsigned int cpu)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+
+	if (n < 2)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu % (unsigned int)n, &set);
+	(void)pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
 
 static void *reader(void *arg)
 {
@@ -102,8 +117,12 @@ static void *reader(void *arg)
 	struct hazptr_rec *r = hazptr_rec_get(dom);
 	uint64_t seed = 0x1234567;
 
+	pin_to(0);
+
 	for (uint64_t i = 0; i < sh->iters; i++) {
 		barrier();			/* src == X, slot empty */
+		if (!atomic_load_explicit(&sh->go, memory_order_relaxed))
+			break;			/* the scanner ran out of time */
 		/* Have src in this CPU's cache: the re-load then hits. */
 		(void)atomic_load_explicit(&src, memory_order_relaxed);
 		skew(&seed);
@@ -126,11 +145,19 @@ static void *reader(void *arg)
 	return NULL;
 }
 
-static void scanner(struct shared *sh)
+static uint64_t hard_deadline_ns;	/* stop even inside a chunk */
+
+/* Returns the number of rounds run. */
+static uint64_t scanner(struct shared *sh)
 {
 	uint64_t seed = 0x7654321;
 
 	for (uint64_t i = 0; i < sh->iters; i++) {
+		if ((i & 255) == 255 && t_now_ns() > hard_deadline_ns) {
+			atomic_store_explicit(&sh->go, 0, memory_order_relaxed);
+			barrier();	/* the reader reads go = 0 and leaves */
+			return i;
+		}
 		/* Pull the reader's slot line into this CPU's cache, so that
 		 * the reader's store must wait for it (in its store buffer). */
 		if (sh->v == V_HP)
@@ -148,41 +175,52 @@ static void scanner(struct shared *sh)
 		barrier();
 		barrier();
 	}
+	return sh->iters;
 }
 
 /* Run one variant for up to `iters` rounds (stopping at the first
  * forbidden outcome when one is expected); returns forbidden rounds. */
 static uint64_t run(enum variant v, uint64_t iters, uint64_t *done)
 {
-	struct shared sh = { v, 0, NULL, NULL };
-	uint64_t chunk = 20000, forbidden = 0, both = 0, neither = 0;
+	struct shared sh = { .v = v };
+	uint64_t chunk = 20000, forbidden = 0, both = 0, neither = 0, ran;
 	pthread_t t;
 
 	sh.r1 = malloc(chunk);
 	sh.r2 = malloc(chunk);
 	if (!sh.r1 || !sh.r2)
 		DIE("out of memory");
+	pin_to(1);	/* this thread scans */
 	*done = 0;
 	while (*done < iters && !(EXPECT_FORBIDDEN && forbidden) &&
 	       (*done < MIN_ROUNDS || t_now_ns() < deadline_ns)) {
 		sh.iters = chunk < iters - *done ? chunk : iters - *done;
 		skew_max = skew_fixed ? skew_fixed :
 			   skew_ranges[(*done / chunk) % (sizeof(skew_ranges) / sizeof(skew_ranges[0]))];
+		atomic_store(&sh.go, 1);
 		t_create(&t, reader, &sh);
-		scanner(&sh);
+		ran = scanner(&sh);
 		t_join(t);
+		sh.iters = ran;
 		for (uint64_t i = 0; i < sh.iters; i++) {
 			forbidden += sh.r1[i] && !sh.r2[i];
 			both += sh.r1[i] && sh.r2[i];
 			neither += !sh.r1[i] && !sh.r2[i];
 		}
 		*done += sh.iters;
+		if (t_now_ns() > hard_deadline_ns)
+			break;
 	}
 	printf("%-5s rounds %llu: forbidden (r1=X, r2!=X) %llu, both saw X %llu, "
 	       "neither %llu, scanner only %llu\n", v == V_HP ? "hp" : "pcpu",
 	       (unsigned long long)*done, (unsigned long long)forbidden,
 	       (unsigned long long)both, (unsigned long long)neither,
 	       (unsigned long long)(*done - forbidden - both - neither));
+	/* "Scanner only" and "forbidden" need the two sides to overlap; run
+	 * strictly by turns, a round gives "both" or "neither". */
+	if (*done - both - neither == 0)
+		printf("%-5s no round overlapped: the two threads never ran at the "
+		       "same time (machine overloaded?)\n", v == V_HP ? "hp" : "pcpu");
 	free(sh.r1);
 	free(sh.r2);
 	return forbidden;
@@ -215,10 +253,15 @@ int main(int argc, char **argv)
 	printf("hazptr SB: fence=%s broken_reader=%d max_rounds=%llu max_seconds=%llu\n",
 	       hazptr_fence_name(hazptr_domain_fence(dom)), EXPECT_FORBIDDEN,
 	       (unsigned long long)iters, (unsigned long long)seconds);
+	/* Per variant: no new chunk after `seconds` unless fewer than
+	 * MIN_ROUNDS ran (a busy machine), and nothing at all after twice
+	 * that.  In the broken build only hp decides; pcpu is kept short. */
 	deadline_ns = t_now_ns() + seconds * 1000000000ull;
+	hard_deadline_ns = deadline_ns + seconds * 1000000000ull;
 	f_hp = run(V_HP, iters, &done);
-	/* In the broken build only the hp result decides; keep pcpu short. */
-	deadline_ns = t_now_ns() + (EXPECT_FORBIDDEN ? 5 : seconds) * 1000000000ull;
+	seconds = EXPECT_FORBIDDEN ? 5 : seconds;
+	deadline_ns = t_now_ns() + seconds * 1000000000ull;
+	hard_deadline_ns = deadline_ns + seconds * 1000000000ull;
 	f_pcpu = run(V_PCPU, iters, &done);
 	if (EXPECT_FORBIDDEN) {
 		/* The hp variant is the library's own handshake: it must show
