@@ -23,7 +23,8 @@
 #
 # Environment: B (build folder, default build), SPIN (default spin),
 # PAN_CC (default cc), VERIFY_JOBS (parallel runs, default 2),
-# VERIFY_MEMLIM (MB per pan, default 2048).
+# VERIFY_MEMLIM (MB per pan, default 2048), VERIFY_DEPTH (pan -m, default
+# 100000), VERIFY_LIST (default verify/models.list).
 
 set -u
 
@@ -33,8 +34,8 @@ case $B in /*) ;; *) B=$ROOT/$B ;; esac
 SPIN=${SPIN:-spin}
 PAN_CC=${PAN_CC:-cc}
 MEMLIM=${VERIFY_MEMLIM:-2048}
-DEPTH=100000
-LIST=$ROOT/verify/models.list
+DEPTH=${VERIFY_DEPTH:-100000}
+LIST=${VERIFY_LIST:-$ROOT/verify/models.list}
 OUT=$B/verify
 
 # ---------------------------------------------------------------- one run --
@@ -212,7 +213,8 @@ while read -r name model expect opts; do
 		done
 		[ $hit = 1 ] || continue
 	fi
-	printf '%s %s %s %s\n' "$name" "$model" "$expect" "$opts" >> "$sel"
+	# no trailing blank: xargs -L would join the next line to this one
+	printf '%s %s %s%s\n' "$name" "$model" "$expect" "${opts:+ $opts}" >> "$sel"
 done < "$LIST"
 [ -s "$sel" ] || { echo "verify: no run matches: $*" >&2; exit 2; }
 
@@ -235,7 +237,8 @@ while read -r name model expect opts; do
 	fi
 	IFS='|' read -r rname rexp ok states depth secs verdict < "$r"
 	[ "$ok" = 1 ] || bad=$((bad + 1))
-	printf '%-36s %-6s %10s %6s %7ss  %s\n' "$rname" "$rexp" "$states" "$depth" "$secs" "$verdict"
+	[ "$secs" = - ] || secs=${secs}s
+	printf '%-36s %-6s %10s %6s %8s  %s\n' "$rname" "$rexp" "$states" "$depth" "$secs" "$verdict"
 done < "$sel"
 
 echo
