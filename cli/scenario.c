@@ -526,6 +526,44 @@ static int sc_mm_reuse(void)
 	return 0;
 }
 
+/* A CPU lazy on a dying mm switches to a user task of another mm and is
+ * parked (irqs off) at `point` inside the switch while the last user of
+ * the mm exits on CPU 0. */
+static int switch_window(int point)
+{
+	struct mm_struct *m = new_mm(false);
+	struct task_struct *t0 = new_user(m, true), *t1 = new_user(m, false);
+	struct task_struct *x = new_user(new_mm(true), true);
+
+	sc_do(0, act_switch_to, t0);
+	sc_do(1, act_switch_to, t1);
+	sc_do(1, act_exit, NULL);              /* CPU 1 lazy on m */
+	sc_break(1, point);
+	sc_post(1, act_switch_to, x);
+	sc_wait_parked(1);
+	sc_post(0, act_exit, NULL);            /* the last user, while cpu1 switches */
+	sc_wait("cpu0 to finish or to wait for an IPI", idle_or_ipi_cond, 0);
+	sc_release(1);
+	sc_sync(1);
+	sc_sync(0);
+	sc_do(1, act_exit, NULL);
+	for (int cpu = 0; cpu < 2; cpu++)
+		sc_run_fresh(cpu);
+	return 0;
+}
+
+/* 11. ... parked after leaving mm_cpumask(prev), before the CR3 write. */
+static int sc_switching_window(void)
+{
+	return switch_window(SP_SWITCH_MM_SWITCHING);
+}
+
+/* 12. ... parked after loaded_mm = next is published, before switch_ldt(). */
+static int sc_switch_ldt_window(void)
+{
+	return switch_window(SP_SWITCH_MM_PUBLISHED);
+}
+
 /* 9. A switch from a lazy mm to a user task races with that mm's teardown:
  *    CPU 1 is parked (irqs off) just before switch_mm_irqs_off(). */
 static int sc_switch_race(void)
@@ -587,6 +625,8 @@ static const struct scenario scenarios[] = {
 	{ "mm-reuse", "an mm's address reused right after it is freed", 2, true, true, sc_mm_reuse },
 	{ "switch-race", "a CPU leaves its lazy mm for a user task while the mm is torn down", 2, false, true, sc_switch_race },
 	{ "unmap-while-lazy", "a page table is freed while a lazy CPU has it cached", 2, false, true, sc_unmap_while_lazy },
+	{ "switching-window", "teardown while a CPU switching away has left mm_cpumask but CR3 still holds the mm", 2, false, true, sc_switching_window },
+	{ "switch-ldt-window", "teardown between loaded_mm = next and switch_ldt()'s read of prev", 2, false, true, sc_switch_ldt_window },
 };
 #define NR_SCENARIOS ((int)ARRAY_SIZE(scenarios))
 

@@ -66,6 +66,7 @@ const char *const lm_point_names[SP_NR] = {
 	[SP_FINISH_BEFORE_DROP] = "finish_task_switch.before_drop",
 	[SP_SWITCH_MM_LAZY_RETURN] = "switch_mm_irqs_off.lazy_return",
 	[SP_SWITCH_MM_SWITCHING] = "switch_mm_irqs_off.switching",
+	[SP_SWITCH_MM_PUBLISHED] = "switch_mm_irqs_off.published",
 	[SP_FLUSH_AFTER_GEN] = "flush_tlb_mm_range.after_gen",
 	[SP_EXIT_MMAP_BEFORE_FLUSH] = "exit_mmap.before_flush",
 	[SP_EXIT_MMAP_AFTER_FREE] = "exit_mmap.after_free",

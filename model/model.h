@@ -321,6 +321,15 @@ struct lm_machine {
 	struct {
 		bool flush_skips_lazy;       /* freed_tables flushes skip lazy CPUs */
 		bool no_lazy_return_mb;      /* switch_mm_irqs_off: no smp_mb on lazy return */
+		/* x86 switch_mm_irqs_off() order changes a scheme may need (set by
+		 * the scheme's init; its mutants put the v6.11 order back):
+		 *  cpumask_clear_late: clear this CPU's bit in mm_cpumask(prev)
+		 *    only at the end, when CR3 and switch_ldt() are done with prev
+		 *    (a teardown that IPIs mm_cpumask: shootdown);
+		 *  switch_ldt_early: read prev's LDT state before loaded_mm = next
+		 *    is published (a teardown that reads loaded_mm: tlbstate). */
+		bool cpumask_clear_late;
+		bool switch_ldt_early;
 	} inject;
 	/* driver for task steps (torture, bench, scenario) */
 	void (*idle_hook)(struct lm_cpu *c);   /* each idle iteration */
@@ -488,6 +497,7 @@ enum lm_point {
 	SP_FINISH_BEFORE_DROP,       /* finish_task_switch(): irqs on, before the lazy drop */
 	SP_SWITCH_MM_LAZY_RETURN,    /* switch_mm_irqs_off(): is_lazy cleared, before tlb_gen read */
 	SP_SWITCH_MM_SWITCHING,      /* loaded_mm == LOADED_MM_SWITCHING */
+	SP_SWITCH_MM_PUBLISHED,      /* loaded_mm = next published, switch_ldt() not yet */
 	SP_FLUSH_AFTER_GEN,          /* flush_tlb_mm_range(): tlb_gen bumped, mask not read */
 	SP_EXIT_MMAP_BEFORE_FLUSH,
 	SP_EXIT_MMAP_AFTER_FREE,

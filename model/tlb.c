@@ -148,6 +148,7 @@ void switch_mm_irqs_off(struct mm_struct *unused, struct mm_struct *next,
 	struct lm_cpu *c = lm_this;
 	struct cpu_tlbstate *ts = &c->tlbstate;
 	struct mm_struct *prev = atomic_load_explicit(&ts->loaded_mm, memory_order_relaxed);
+	uint32_t prev_gen = ts->loaded_mm_gen;
 	uint16_t prev_asid = ts->loaded_mm_asid;
 	bool was_lazy = atomic_load_explicit(&c->tlbstate_shared.is_lazy, memory_order_relaxed);
 	uint64_t next_tlb_gen;
@@ -158,7 +159,7 @@ void switch_mm_irqs_off(struct mm_struct *unused, struct mm_struct *next,
 	(void)unused;
 	/* The low-level code dereferences prev (the DEBUG_VM CR3 check,
 	 * switch_ldt()): a lazily loaded mm must still exist here (I3). */
-	if (prev != &init_mm && !check_mm(prev, ts->loaded_mm_gen, INV_MM_ALIVE,
+	if (prev != &init_mm && !check_mm(prev, prev_gen, INV_MM_ALIVE,
 					  "switch_mm_irqs_off: cpu_tlbstate.loaded_mm"))
 		prev_asid = ts->loaded_mm_asid;   /* report and carry on */
 
@@ -212,7 +213,7 @@ void switch_mm_irqs_off(struct mm_struct *unused, struct mm_struct *next,
 		 * the flusher's tlb_gen++ before it reads the mask.  It also is
 		 * what a shootdown's mask read pairs with [pair:shootdown-mask].
 		 */
-		if (prev != &init_mm)
+		if (prev != &init_mm && !lm.inject.cpumask_clear_late)
 			cpumask_clear_cpu(cpu, prev->cpumask);
 		if (next != &init_mm)
 			cpumask_set_cpu(cpu, next->cpumask);
@@ -225,6 +226,10 @@ void switch_mm_irqs_off(struct mm_struct *unused, struct mm_struct *next,
 		sim_point(SP_SWITCH_MM_SWITCHING);
 	}
 
+	/* tlbstate's order: switch_ldt() reads prev's LDT state before the
+	 * publish below takes this CPU out of the teardown filter's view. */
+	if (next != prev && prev != &init_mm && lm.inject.switch_ldt_early)
+		check_mm(prev, prev_gen, INV_MM_ALIVE, "switch_ldt (moved early): prev->context.ldt");
 	if (need_flush) {
 		ts->ctxs[new_asid].ctx_id = next->ctx_id;
 		ts->ctxs[new_asid].tlb_gen = next_tlb_gen;
@@ -236,8 +241,18 @@ void switch_mm_irqs_off(struct mm_struct *unused, struct mm_struct *next,
 	atomic_store_explicit(&ts->loaded_mm, next, memory_order_release);
 	ts->loaded_mm_gen = atomic_load_explicit(&next->gen, memory_order_relaxed);
 	ts->loaded_mm_asid = new_asid;
-	if (next != prev)
+	if (next != prev) {
 		count_event(CNT_STORE_SHARED);   /* loaded_mm is read remotely */
+		sim_point(SP_SWITCH_MM_PUBLISHED);
+		/* switch_ldt(prev, next): v6.11 reads prev->context.ldt here,
+		 * after loaded_mm = next is published (I3). */
+		if (prev != &init_mm && !lm.inject.switch_ldt_early)
+			check_mm(prev, prev_gen, INV_MM_ALIVE, "switch_ldt: prev->context.ldt");
+		/* A scheme whose teardown IPIs mm_cpumask needs the bit to
+		 * cover the CPU until it no longer uses prev at all. */
+		if (prev != &init_mm && lm.inject.cpumask_clear_late)
+			cpumask_clear_cpu(cpu, prev->cpumask);
+	}
 	lm_event(EV_LOAD_MM, tsk, next);
 	if (next != &init_mm)
 		check_tlb_gen(next, "switch_mm_irqs_off");

@@ -75,15 +75,15 @@ static void hazptr_scheme_fini(void)
 static void hazptr_grab(struct mm_struct *mm)
 {
 	/*
-	 * Orders: the caller's accesses to mm (it is a running user of mm)
-	 * and the rq->curr store  before  the slot store is relied upon
-	 * [pair:hazptr-slot].  Pairs with the smp_mb() in hazptr_pcpu_scan()
-	 * between "mm_users/mm_count reached 0" and reading the slots.
-	 *   this CPU (user->kernel)      teardown CPU
-	 *     slot = mm (buffered)         last mmdrop: count -> 0
-	 *     ... lazy on mm               scan: slot empty -> no IPI
-	 *                                  free mm  => this CPU's CR3 dangles
-	 * The RFC keeps it also for switch_mm_cid(). x86: MFENCE/LOCK OR.
+	 * Orders: the rq->curr store and the task's user accesses  before  the
+	 * slot store [pair:hazptr-slot]; the RFC keeps it for membarrier and
+	 * switch_mm_cid(), which relied on mmgrab()'s atomic.  It does not
+	 * make the slot store itself visible sooner: what guarantees a scan
+	 * sees the slot is that the teardown can only start after the last
+	 * user of mm has exited, which happens-after this CPU stopped running
+	 * it (the runqueue hand-over's locked operations, then the exiting
+	 * task's fully ordered mm_users drop), and the scan's own smp_mb().
+	 * x86: MFENCE/LOCK OR.
 	 */
 	smp_mb();
 	if (!hazptr_pcpu_try_protect(lazy_mm_domain, (unsigned int)lm_this->cpu, mm)) {

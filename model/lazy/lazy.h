@@ -52,6 +52,7 @@ struct lazy_tlb_ops {
 	/* ARCH_WANT_IRQS_OFF_ACTIVATE_MM: exec_mmap() keeps irqs off across
 	 * activate_mm(), as powerpc selects (and x86 since 2025) */
 	bool irqs_off_activate_mm;
+
 	const struct lazy_mutant *mutants;                  /* NULL-terminated by name */
 };
 

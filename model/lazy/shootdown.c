@@ -22,7 +22,11 @@
  * meant to: left_lazy() fixes active_mm up to init_mm wherever x86 leaves
  * a lazy mm without a switch, and the IRQs-off exec path
  * (ARCH_WANT_IRQS_OFF_ACTIVATE_MM, which powerpc selects) closes the
- * window where a task's active_mm and the loaded mm disagree.  With the
+ * window where a task's active_mm and the loaded mm disagree.  And a CPU
+ * switching away from the mm keeps its bit until its CR3 and switch_ldt()
+ * are done with the mm (lm.inject.cpumask_clear_late): x86 v6.11 clears it first,
+ * which would let a concurrent cleanup miss a CPU whose CR3 still holds
+ * the pgd (found by the SPIN model, docs/verification.md).  With the
  * torture checkers on, a second IPI round (DEBUG_VM_SHOOT_LAZIES) checks
  * no CPU still borrows the mm.
  */
@@ -129,11 +133,19 @@ static void shootdown_cleanup(struct mm_struct *mm)
 	}
 }
 
+static int shootdown_init(void)
+{
+	lm.inject.cpumask_clear_late = !lazy_mutant("cpumask-clear-early");
+	return 0;
+}
+
 static const struct lazy_mutant shootdown_mutants[] = {
 	{ "no-wait", "free the mm without waiting for the shootdown IPIs",
 	  "scenario last-exit-lazy (I1/I3: a CPU still has the freed mm loaded)" },
 	{ "skip-lazy-cpus", "send the shootdown only to CPUs that are not lazy",
 	  "scenario last-exit-lazy (I1: the lazy CPUs keep the freed mm)" },
+	{ "cpumask-clear-early", "x86 v6.11 order: leave mm_cpumask(prev) before CR3 and switch_ldt() are done",
+	  "scenario switching-window (I3: switch_ldt() reads the freed mm)" },
 	{ NULL, NULL, NULL },
 };
 
@@ -142,6 +154,7 @@ const struct lazy_tlb_ops shootdown_ops = {
 	.desc = "powerpc MMU_LAZY_TLB_SHOOTDOWN: no refcount; IPI mm_cpumask at __mmdrop",
 	.safe = true,
 	.irqs_off_activate_mm = true,
+	.init = shootdown_init,
 	.grab = shootdown_grab,
 	.drop = shootdown_drop,
 	.drop_sched = shootdown_drop,

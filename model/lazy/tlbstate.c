@@ -26,6 +26,11 @@
  * CPU's loaded_mm after the last user is gone and IPIs (and waits for)
  * every CPU that may still hold it.  The switch path writes nothing that
  * another CPU writes: is_lazy and loaded_mm are per-CPU lines.
+ *
+ * One x86 change it needs: v6.11's switch_ldt() reads prev->context.ldt
+ * after loaded_mm = next is published, when this scheme's teardown no
+ * longer sees the CPU; the read must move before the publish
+ * (lm.inject.switch_ldt_early; found by the SPIN model, docs/verification.md).
  */
 #include "lazy.h"
 
@@ -119,6 +124,7 @@ static int tlbstate_init(void)
 {
 	lm.inject.flush_skips_lazy = lazy_mutant("flush-skips-lazy");
 	lm.inject.no_lazy_return_mb = lazy_mutant("no-lazy-return-mb");
+	lm.inject.switch_ldt_early = !lazy_mutant("switch-ldt-late");
 	return 0;
 }
 
@@ -129,6 +135,8 @@ static const struct lazy_mutant tlbstate_mutants[] = {
 	  "scenario last-exit-lazy (I1: an mm that never mapped is freed while loaded)" },
 	{ "no-lazy-return-mb", "no full barrier on the lazy return to the same mm",
 	  "litmus lazy-return (I4: back to user with a stale tlb_gen)" },
+	{ "switch-ldt-late", "x86 v6.11 order: switch_ldt() reads prev after loaded_mm = next is published",
+	  "scenario switch-ldt-window (I3: the freed mm is read)" },
 	{ NULL, NULL, NULL },
 };
 
