@@ -493,6 +493,7 @@ int torture_run(const struct torture_params *p, struct torture_result *r, FILE *
 		.ipi_mode = p->ipi_mode,
 		.reuse_addresses = true,
 		.chaos = true,
+		.debug_shoot_lazies = true,
 		.pin = true,
 		.max_reports = p->max_reports ? p->max_reports : 4,
 	};

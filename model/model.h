@@ -298,6 +298,7 @@ struct lm_config {
 	enum lm_ipi_mode ipi_mode;
 	bool reuse_addresses;             /* freed mm structs may be reused (ABA hunting) */
 	bool chaos;                       /* random delays and page walks at model points */
+	bool debug_shoot_lazies;          /* DEBUG_VM_SHOOT_LAZIES: shootdown's check round */
 	bool pin;                         /* pin CPU threads to host cores */
 	uint64_t switch_work_ns;          /* extra work per context switch (bench calibration) */
 	uint64_t wait_timeout_ns;         /* bound on every model wait */

@@ -28,7 +28,9 @@
  * which would let a concurrent cleanup miss a CPU whose CR3 still holds
  * the pgd (found by the SPIN model, docs/verification.md).  With the
  * torture checkers on, a second IPI round (DEBUG_VM_SHOOT_LAZIES) checks
- * no CPU still borrows the mm.
+ * no CPU still borrows the mm.  Scenarios run without it: its waiting IPIs
+ * to every CPU serialize with any CPU in the middle of a switch and would
+ * hide the windows they are built to open.
  */
 #include "lazy.h"
 
@@ -124,7 +126,7 @@ static void shootdown_cleanup(struct mm_struct *mm)
 		return;
 	}
 	on_each_cpu_mask(mask, shoot_lazy, &a, 1);
-	if (lm.cfg.chaos) {
+	if (lm.cfg.debug_shoot_lazies) {
 		uint64_t all[NR_CPUS_MAX / 64] = { 0 };
 
 		for (int cpu = 0; cpu < lm.cfg.nr_cpus; cpu++)
