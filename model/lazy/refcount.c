@@ -48,7 +48,7 @@ static void refcount_cleanup(struct mm_struct *mm)
 
 static const struct lazy_mutant refcount_mutants[] = {
 	{ "no-grab-inc", "lazy grab without the increment of mm_count",
-	  "torture (I1/I3: the mm is freed under its lazy users)" },
+	  "scenario hotpath (no mm_count RMW on the switch) and last-exit-lazy (I1: freed under its lazy users)" },
 	{ NULL, NULL, NULL },
 };
 
