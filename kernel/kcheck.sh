@@ -10,7 +10,8 @@
 #   KCONFIGS   configurations, from kernel/config/<name>.config  (default "base debug")
 #   KSCHEMES   refcount and/or tlbstate                            (default "refcount tlbstate")
 #   MUTANT     apply kernel/mutants/<MUTANT>.patch on top; the check is then
-#              expected to FAIL (default configs "debug", schemes "tlbstate")
+#              expected to FAIL (default configs "debug", scheme: the one the
+#              mutant's "X-Lazymm-Scheme:" header names)
 #   KSECS      seconds the guest test runs                         (default 10)
 #   KSMP       guest CPUs                                          (default 4)
 #   JOBS       make -j                                             (default nproc)
@@ -29,8 +30,10 @@ BUILD=${KBUILD_DIR:-$REPO/build/kernel}
 TARBALL=${KTARBALL:-/usr/src/linux-source-6.1.tar.xz}
 MUTANT=${MUTANT:-}
 if [ -n "$MUTANT" ]; then
+	# A mutant names the scheme it breaks ("X-Lazymm-Scheme:" in its header).
+	MSCHEME=$(sed -n 's/^X-Lazymm-Scheme: *//p' "$HERE/mutants/$MUTANT.patch" 2>/dev/null | head -1)
 	KCONFIGS=${KCONFIGS:-debug}
-	KSCHEMES=${KSCHEMES:-tlbstate}
+	KSCHEMES=${KSCHEMES:-${MSCHEME:-tlbstate}}
 else
 	KCONFIGS=${KCONFIGS:-base debug}
 	KSCHEMES=${KSCHEMES:-refcount tlbstate}
@@ -172,6 +175,7 @@ boot() { # obj log timeout
 		-serial file:"$log" < /dev/null > "$log.qemu" 2>&1
 	local rc=$?
 	[ $rc -eq 124 ] && say "qemu timed out after ${tmo}s"
+	sed -i 's/\r$//' "$log"	# the serial console ends lines with CR LF
 	return 0	# qemu exits 0 after a panic too: the log decides
 }
 

@@ -14,9 +14,9 @@
  *   - PAIRS pairs of threads of this process ping-pong one byte over pipes
  *     (will-it-scale context_switch1: user -> idle -> user, same mm);
  *   - a membarrier(PRIVATE_EXPEDITED) thread;
- *   - the main thread forks children that start threads pinned to the
- *     other CPUs, let them exit (those CPUs go idle, lazy on the child's mm)
- *     and then exit themselves (half of them with an LDT installed, so
+ *   - the main thread forks children that start one thread pinned to each
+ *     CPU and then exit_group() while those threads are blocked: all of them
+ *     exit at once, each leaving its CPU lazy on the child's mm (half of them with an LDT installed, so
  *     that leaving their mm reads mm->context.ldt); some children madvise(MADV_HUGEPAGE) so that
  *     khugepaged holds their mm and may drop the last reference under its
  *     spinlock; some children exec; some crash, which makes the kernel run
@@ -218,16 +218,28 @@ static void *membarrier_thread(void *arg)
 	return NULL;
 }
 
-/* A short-lived thread of a child: run a little on its CPU, then exit. */
+static int child_ready[2], child_block[2];
+
+/*
+ * A thread of a child: move to its CPU, touch some memory, report, and block.
+ * The child's exit_group() then kills all of them at once: each runs
+ * exit_mm() on its own CPU and leaves that CPU lazy on the dying mm while
+ * the last one tears the address space down.
+ */
 static void *child_thread(void *arg)
 {
 	long cpu = (long)arg;
 	volatile char buf[16384];
+	char c = 'r';
 	int i;
 
 	pin((int)cpu);
 	for (i = 0; i < (int)sizeof(buf); i += 512)
 		buf[i] = (char)i;
+	if (write(child_ready[1], &c, 1) != 1)
+		return NULL;
+	if (read(child_block[0], &c, 1) < 0)	/* never written */
+		return NULL;
 	return NULL;
 }
 
@@ -268,12 +280,20 @@ static void run_child(int kind, int ldt, const char *self)
 	}
 		/* also leave lazy CPUs behind */
 		__attribute__((fallthrough));
-	case K_LAZY:
+	case K_LAZY: {
+		char c;
+		long started = 0;
+
+		if (pipe(child_ready) || pipe(child_block))
+			_exit(5);
 		for (i = 0; i < n; i++)
-			pthread_create(&t[i], NULL, child_thread, (void *)i);
-		for (i = 0; i < n; i++)
-			pthread_join(t[i], NULL);
-		_exit(0);
+			if (!pthread_create(&t[i], NULL, child_thread, (void *)i))
+				started++;
+		for (i = 0; i < started; i++)
+			if (read(child_ready[0], &c, 1) != 1)
+				break;
+		_exit(0);	/* exit_group: kills the blocked threads */
+	}
 	case K_EXEC:
 		execl(self, self, "exec-child", (char *)NULL);
 		_exit(2);
