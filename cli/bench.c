@@ -442,13 +442,37 @@ static void add_sample(struct bench_cell *c, const struct bench_sample *s)
 	c->sum.hung |= s->hung;
 	if (c->ops->safe && (s->violations || s->hung))
 		c->unsafe = true;         /* a fast unsafe result is not a result */
-	if (s->secs > 0 && !s->hung)
+	if (s->secs > 0 && !s->hung) {
+		c->share[c->n] = s->avail;
 		c->ops_per_sec[c->n++] = (double)s->ops / s->secs;
-	else
+	} else {
 		c->failed = true;
+	}
 }
 
 static bool machine_error;        /* a sample's machine could not be set up */
+static int retries_left;          /* bounded re-runs of starved samples */
+
+/* A sample taken while the host gave a simulated CPU less than this share
+ * of its core (other processes) is re-run, within retries_left. */
+#define STARVED_SHARE 0.5
+
+static bool starved(const struct bench_sample *s)
+{
+	return !s->violations && !s->hung && (s->secs <= 0 || s->avail < STARVED_SHARE);
+}
+
+static bool report_unsafe(const struct bench_cell *c, const struct bench_sample *s,
+			  const struct bench_opts *o)
+{
+	if (!c->ops->safe || (!s->violations && !s->hung))
+		return true;
+	fprintf(stderr, "%slazymm bench: %s, --mode %s, tasks %d: scheme %s reported %llu "
+		"violation(s)%s: no result, the run fails\n", o->progress ? "\n" : "",
+		bench_wls[c->wl].name, bench_mode_names[c->mode], c->tasks, c->ops->name,
+		(unsigned long long)s->violations, s->hung ? " (hung)" : "");
+	return false;
+}
 
 /* One sample of one cell; returns false if a safe scheme misbehaved. */
 static bool run_cell_once(struct bench_cell *c, const struct bench_opts *o,
@@ -458,19 +482,23 @@ static bool run_cell_once(struct bench_cell *c, const struct bench_opts *o,
 	struct bench_sample s;
 
 	params_for(&p, c, o, switch_work, round);
-	if (bench_run_sample(&p, &s) != 0) {
-		c->failed = true;
-		machine_error = true;
-		return true;
+	for (;;) {
+		if (bench_run_sample(&p, &s) != 0) {
+			c->failed = true;
+			machine_error = true;
+			return true;
+		}
+		if (getenv("LAZYMM_BENCH_DEBUG"))
+			fprintf(stderr, "sample %s %s %d %s: %.0f ops/s, host share %.3f\n",
+				bench_wls[c->wl].name, bench_mode_names[c->mode], c->tasks,
+				c->ops->name, s.secs > 0 ? (double)s.ops / s.secs : 0, s.avail);
+		if (!starved(&s) || retries_left <= 0)
+			break;
+		retries_left--;
+		c->retries++;
 	}
 	add_sample(c, &s);
-	if (!c->ops->safe || (!s.violations && !s.hung))
-		return true;
-	fprintf(stderr, "%slazymm bench: %s, --mode %s, tasks %d: scheme %s reported %llu "
-		"violation(s)%s: no result, the run fails\n", o->progress ? "\n" : "",
-		bench_wls[c->wl].name, bench_mode_names[c->mode], c->tasks, c->ops->name,
-		(unsigned long long)s.violations, s.hung ? " (hung)" : "");
-	return false;
+	return report_unsafe(c, &s, o);
 }
 
 /* Rounds over the schemes of one (workload, mode, tasks) group. */
@@ -498,6 +526,10 @@ static void summarize_cell(struct bench_cell *c)
 {
 	double v[BENCH_MAX_ROUNDS];
 
+	c->share_min = c->n ? 1 : NAN;
+	for (int i = 0; i < c->n; i++)
+		if (c->share[i] < c->share_min)
+			c->share_min = c->share[i];
 	if (!c->n || c->unsafe) {
 		c->median = c->min = c->max = NAN;
 		return;
@@ -681,6 +713,7 @@ int cmd_bench(int argc, char **argv)
 	switch_work = choose_switch_work(&o, &r.meta);
 	r.meta.switch_work_ns = switch_work;
 	pg.total = r.nr_cells * o.rounds;
+	retries_left = pg.total / 10 + 1;
 	pg.on = o.progress;
 	for (int i = 0; i < r.nr_cells; i += o.nr_schemes)
 		ok &= run_group(&r.cells[i], o.nr_schemes, &o, switch_work, &pg);

@@ -63,6 +63,7 @@ extern const struct bench_wl_desc bench_wls[WL_NR];
 /* What one sample measured, over its counted window. */
 struct bench_sample {
 	double secs;
+	double avail;                /* least host CPU share of a simulated CPU */
 	uint64_t ops;
 	uint64_t cnt[BENCH_NCNT];
 	uint64_t td_count, td_sum_ns, td_max_ns;   /* max: whole run */
@@ -108,7 +109,10 @@ struct bench_cell {
 	const struct lazy_tlb_ops *ops;
 	int n;
 	double ops_per_sec[BENCH_MAX_ROUNDS];
+	double share[BENCH_MAX_ROUNDS];  /* host CPU share of each sample */
 	double median, min, max;
+	double share_min;            /* least host share of its samples */
+	int retries;                 /* starved samples re-run */
 	double speedup, fraction;    /* NAN when refcount / none was not measured */
 	struct bench_sample sum;     /* sums over samples (td_max_ns: max) */
 	bool failed;                 /* a sample could not run or hung */

@@ -155,17 +155,17 @@ static void print_switch_costs(FILE *f, const struct bench_results *r, const str
 {
 	(void)r;
 	fprintf(f, "  per context switch (all samples):\n");
-	fprintf(f, "  %-6s %-10s %11s %11s %8s %10s %10s %10s\n", "tasks", "scheme", "switches/op",
-		"shared RMW", "fences", "CR3 writes", "IPIs sent", "lazy evict");
+	fprintf(f, "  %-6s %-10s %11s %11s %8s %10s %10s %10s %6s\n", "tasks", "scheme", "switches/op",
+		"shared RMW", "fences", "CR3 writes", "IPIs sent", "lazy evict", "host%");
 	for (int i = 0; i < ng; i++) {
 		const struct bench_cell *c = &g[i];
 
-		fprintf(f, "  %5d%c %-10s %11.3f %11.3f %8.3f %10.3f %10.4f %10.4f\n", c->tasks,
+		fprintf(f, "  %5d%c %-10s %11.3f %11.3f %8.3f %10.3f %10.4f %10.4f %6.0f\n", c->tasks,
 			c->oversub ? '*' : ' ', c->ops->name,
 			ratio((double)bench_switches(&c->sum), (double)c->sum.ops),
 			per_switch(c, bench_shared_rmw(&c->sum)), per_switch(c, c->sum.cnt[CNT_FENCE]),
 			per_switch(c, c->sum.cnt[CNT_CR3_WRITE]), per_switch(c, c->sum.cnt[CNT_IPI_SENT]),
-			per_switch(c, c->sum.cnt[CNT_LAZY_EVICT]));
+			per_switch(c, c->sum.cnt[CNT_LAZY_EVICT]), 100 * c->share_min);
 	}
 }
 
@@ -182,12 +182,13 @@ static double beyond_holders(const struct bench_cell *c)
 static void print_teardown_costs(FILE *f, const struct bench_cell *g, int ng)
 {
 	fprintf(f, "  per teardown (all samples; K = CPUs left lazy when the last user exits):\n");
-	fprintf(f, "  %-6s %-10s %9s %8s %8s %8s %8s %8s %8s %8s %8s\n", "K", "scheme", "teardowns",
-		"mean us", "max us", "holders", "td IPIs", "to idle", "no-op", "flushIPI", "slots");
+	fprintf(f, "  %-6s %-10s %9s %8s %8s %8s %8s %8s %8s %8s %8s %6s\n", "K", "scheme", "teardowns",
+		"mean us", "max us", "holders", "td IPIs", "to idle", "no-op", "flushIPI", "slots",
+		"host%");
 	for (int i = 0; i < ng; i++) {
 		const struct bench_cell *c = &g[i];
 
-		fprintf(f, "  %5d%c %-10s %9llu %8.2f %8.0f %8.3f %8.3f %8.3f %8.3f %8.3f %8.2f\n",
+		fprintf(f, "  %5d%c %-10s %9llu %8.2f %8.0f %8.3f %8.3f %8.3f %8.3f %8.3f %8.2f %6.0f\n",
 			c->tasks, c->oversub ? '*' : ' ', c->ops->name,
 			(unsigned long long)c->sum.cnt[BCNT_TEARDOWNS],
 			teardown_mean_us(c), (double)c->sum.td_max_ns / 1e3,
@@ -195,7 +196,7 @@ static void print_teardown_costs(FILE *f, const struct bench_cell *g, int ng)
 			per_teardown(c, c->sum.cnt[CNT_IPI_TEARDOWN]), beyond_holders(c),
 			per_teardown(c, c->sum.cnt[CNT_IPI_WASTED]),
 			per_teardown(c, c->sum.cnt[CNT_IPI_FLUSH]),
-			per_teardown(c, c->sum.cnt[CNT_SLOTS_SCANNED]));
+			per_teardown(c, c->sum.cnt[CNT_SLOTS_SCANNED]), 100 * c->share_min);
 	}
 	fprintf(f, "  holders: other CPUs with the dying mm still loaded when the cleanup began; "
 		"td IPIs: sent by the cleanup;\n  to idle: td IPIs beyond the holders (to CPUs that no "
@@ -206,11 +207,14 @@ static void print_teardown_costs(FILE *f, const struct bench_cell *g, int ng)
 static void print_notes(FILE *f, const struct bench_cell *g, int ng, const struct bench_meta *m)
 {
 	bool over = false;
+	double share = 1;
 
 	for (int i = 0; i < ng; i++) {
 		const struct bench_cell *c = &g[i];
 
 		over |= c->oversub;
+		if (c->share_min < share)
+			share = c->share_min;
 		if (!c->ops->safe && c->sum.violations)
 			fprintf(f, "  note: %s, tasks %d: %llu violation(s) -- unsafe by design, "
 				"counted, not held against the run\n", c->ops->name, c->tasks,
@@ -219,6 +223,9 @@ static void print_notes(FILE *f, const struct bench_cell *g, int ng, const struc
 	if (over)
 		fprintf(f, "  * oversubscribed: more busy CPUs than the %d simulated CPUs (or host "
 			"cores): not a scaling point\n", m->cpus);
+	if (share < 0.9)
+		fprintf(f, "  note: other processes took up to %.0f%% of a simulated CPU's core during "
+			"some samples (host%%): those comparisons are unreliable\n", 100 * (1 - share));
 }
 
 static void print_group(FILE *f, const struct bench_results *r, const struct bench_cell *g, int ng)
@@ -279,7 +286,7 @@ void bench_print_csv(FILE *f, const struct bench_results *r)
 		"switches_per_op,shared_rmw_per_switch,fences_per_switch,cr3_writes_per_switch,"
 		"ipis_per_switch,teardowns,teardown_mean_us,teardown_max_us,holders_per_teardown,"
 		"teardown_ipis_per_teardown,ipis_to_non_holders_per_teardown,wasted_ipis_per_teardown,"
-		"flush_ipis_per_teardown,slots_scanned_per_teardown,violations\n");
+		"flush_ipis_per_teardown,slots_scanned_per_teardown,violations,host_share_min\n");
 	for (int i = 0; i < r->nr_cells; i++) {
 		const struct bench_cell *c = &r->cells[i];
 		bool td = bench_wls[c->wl].teardown;
@@ -308,7 +315,9 @@ void bench_print_csv(FILE *f, const struct bench_results *r)
 		csv_num(f, td ? per_teardown(c, c->sum.cnt[CNT_IPI_WASTED]) : NAN, "%.4f");
 		csv_num(f, td ? per_teardown(c, c->sum.cnt[CNT_IPI_FLUSH]) : NAN, "%.4f");
 		csv_num(f, td ? per_teardown(c, c->sum.cnt[CNT_SLOTS_SCANNED]) : NAN, "%.3f");
-		fprintf(f, ",%llu\n", (unsigned long long)c->sum.violations);
+		fprintf(f, ",%llu", (unsigned long long)c->sum.violations);
+		csv_num(f, c->share_min, "%.3f");
+		fputc('\n', f);
 	}
 }
 
@@ -412,6 +421,9 @@ static void json_cell(FILE *f, const struct bench_cell *c)
 	json_num(f, "speedup_vs_refcount", c->speedup);
 	fprintf(f, ", ");
 	json_num(f, "fraction_of_none", c->fraction);
+	fprintf(f, ", ");
+	json_num(f, "host_share_min", c->share_min);
+	fprintf(f, ", \"retries\": %d", c->retries);
 	fprintf(f, ", \"oversubscribed\": %s, \"busy_cpus\": %d, \"safe\": %s, \"violations\": %llu",
 		c->oversub ? "true" : "false", c->busy, c->ops->safe ? "true" : "false",
 		(unsigned long long)c->sum.violations);

@@ -38,6 +38,7 @@ struct bench_cpu {
 	_Atomic unsigned int snap_seen;  /* epoch of the last snapshot taken */
 	uint64_t teardowns, holders;     /* BCNT_*, owner-written */
 	uint64_t snap[BENCH_NCNT];
+	uint64_t snap_cpu_ns;            /* this CPU thread's host CPU time */
 } __cacheline_aligned;
 
 /* ---- model pipes ---- */
@@ -121,6 +122,14 @@ static void fire_timers(struct bench_cpu *bc)
 	}
 }
 
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 /* The snapshot: this CPU's counters, task and irq context summed.  Irqs
  * off so that an IPI handler does not count in the middle of the copy. */
 static void take_snapshot(struct bench_cpu *bc, struct lm_cpu *c, unsigned int epoch)
@@ -132,6 +141,7 @@ static void take_snapshot(struct bench_cpu *bc, struct lm_cpu *c, unsigned int e
 	bc->snap[BCNT_TEARDOWNS] = bc->teardowns;
 	bc->snap[BCNT_HOLDERS] = bc->holders;
 	local_irq_restore(flags);
+	bc->snap_cpu_ns = thread_cpu_ns();
 	bc->snap_done = epoch;
 	/* Release pairs with the host thread's acquire in snapshot()
 	 * [pair:bench-snap-done]: the copy is complete before it is read. */
@@ -216,7 +226,8 @@ static void sleep_s(double s)
 }
 
 /* Ask every CPU for its counters; sum them into out.  Bounded. */
-static bool snapshot(struct bench_cpu *bcs, uint64_t out[BENCH_NCNT], uint64_t *t_ns)
+static bool snapshot(struct bench_cpu *bcs, uint64_t out[BENCH_NCNT], uint64_t *cpu_ns,
+		     uint64_t *t_ns)
 {
 	/* Release [pair:bench-snap]: our reads of the last snapshot are done. */
 	unsigned int e = atomic_fetch_add_explicit(&bw.snap_epoch, 1, memory_order_release) + 1;
@@ -236,6 +247,7 @@ static bool snapshot(struct bench_cpu *bcs, uint64_t out[BENCH_NCNT], uint64_t *
 		}
 		for (int k = 0; k < BENCH_NCNT; k++)
 			out[k] += bcs[i].snap[k];
+		cpu_ns[i] = bcs[i].snap_cpu_ns;
 	}
 	return true;
 }
@@ -280,20 +292,39 @@ static void machine_config(const struct bench_params *p, struct lm_config *cfg)
 	cfg->max_reports = p->ops->safe ? 4 : -1;
 }
 
+/* The host's share of the window: the least CPU time any simulated CPU's
+ * thread got, over the window's wall time.  Every simulated CPU thread
+ * runs all the time (the idle loop polls), so anything below 1 is time
+ * the host gave to someone else. */
+static double availability(const uint64_t *ca, const uint64_t *cb, uint64_t wall)
+{
+	double least = 1;
+
+	for (int i = 0; i < lm.cfg.nr_cpus; i++) {
+		double a = wall ? (double)(cb[i] - ca[i]) / (double)wall : 0;
+
+		if (a < least)
+			least = a;
+	}
+	return least;
+}
+
 /* The counted window: warm-up, snapshot, window, snapshot. */
 static void measure(struct bench_cpu *bcs, const struct bench_params *p, struct bench_sample *s)
 {
-	uint64_t a[BENCH_NCNT], b[BENCH_NCNT], ta, tb, c0, sum0, c1, sum1, mx, x, y;
+	uint64_t a[BENCH_NCNT], b[BENCH_NCNT], ca[NR_CPUS_MAX], cb[NR_CPUS_MAX];
+	uint64_t ta, tb, c0, sum0, c1, sum1, mx, x, y;
 
 	sleep_s(p->warmup);
-	if (!snapshot(bcs, a, &ta))
+	if (!snapshot(bcs, a, ca, &ta))
 		return;
 	lm_teardown_stats(&c0, &sum0, &mx, &x, &y);
 	sleep_s(p->seconds);
-	if (!snapshot(bcs, b, &tb))
+	if (!snapshot(bcs, b, cb, &tb))
 		return;
 	lm_teardown_stats(&c1, &sum1, &mx, &x, &y);
 	s->secs = (double)(tb - ta) / 1e9;
+	s->avail = availability(ca, cb, tb - ta);
 	for (int k = 0; k < BENCH_NCNT; k++)
 		s->cnt[k] = b[k] - a[k];
 	s->ops = s->cnt[CNT_ROUND_TRIP];
