@@ -72,6 +72,7 @@ all:
 -include model/module.mk
 -include cli/module.mk
 -include tests/model/module.mk
+-include tests/bench/module.mk
 -include verify/module.mk
 -include kernel/module.mk
 
