@@ -12,7 +12,8 @@
 #   MUTANT     apply kernel/mutants/<MUTANT>.patch on top; the check is then
 #              expected to FAIL (default configs "debug", scheme: the one the
 #              mutant's "X-Lazymm-Scheme:" header names)
-#   KSECS      seconds the guest test runs                         (default 10)
+#   KSECS      seconds the guest test runs in "base"; "debug" runs twice as
+#              long, since KASAN and lockdep make it ~20x slower     (default 10)
 #   KSMP       guest CPUs                                          (default 4)
 #   JOBS       make -j                                             (default nproc)
 #
@@ -90,6 +91,9 @@ unapply_mutant() {
 	if [ -f "$BUILD/src/.mutant" ]; then
 		patch -d "$SRC" -p1 -R -s --no-backup-if-mismatch < "$BUILD/src/.mutant" ||
 			{ say "cannot revert mutant; removing the tree"; rm -rf "$BUILD/src"; return; }
+		# The reverted files are newer than the mutant's objects, so the
+		# next build recompiles them; make that certain.
+		(cd "$SRC" && sed -n 's|^+++ b/||p' "$BUILD/src/.mutant" | xargs -r touch)
 		rm -f "$BUILD/src/.mutant"
 	fi
 }
@@ -157,8 +161,8 @@ build_kernel() { # obj
 		{ tail -40 "$1/build.log"; return 1; }
 }
 
-boot() { # obj log timeout
-	local obj=$1 log=$2 tmo=$3
+boot() { # obj log timeout secs
+	local obj=$1 log=$2 tmo=$3 secs=$4
 	cat > "$obj/initramfs.list" <<-EOF
 	dir /dev 0755 0 0
 	nod /dev/console 0600 0 0 c 5 1
@@ -171,7 +175,7 @@ boot() { # obj log timeout
 	$NICE timeout "$tmo" qemu-system-x86_64 -accel tcg -smp "$KSMP" -m 1G \
 		-nographic -no-reboot -monitor none -display none \
 		-kernel "$obj/arch/x86/boot/bzImage" -initrd "$obj/initramfs.cpio.gz" \
-		-append "console=ttyS0 panic=-1 printk.time=1 oops=panic panic_on_warn=1 lazytest.secs=$KSECS" \
+		-append "console=ttyS0 panic=-1 printk.time=1 oops=panic panic_on_warn=1 lazytest.secs=$secs" \
 		-serial file:"$log" < /dev/null > "$log.qemu" 2>&1
 	local rc=$?
 	[ $rc -eq 124 ] && say "qemu timed out after ${tmo}s"
@@ -217,29 +221,17 @@ judge() { # cfg scheme log build_ok -> appends ROWS, sets FAILED
 		"${reports:-none}" "$counters" "$verdict${why:+ ($why)}")")
 }
 
+# One object directory per configuration.  The scheme is switched by
+# reconfiguring: Kbuild tracks configuration symbols per file, and the scheme
+# options are only used by the few files that include <linux/sched/lazy_tlb.h>,
+# so the second scheme (and a mutant) is an incremental rebuild.  (Copying an
+# object directory elsewhere does not work: objtool's absolute path is part of
+# every object's command line, so everything would be rebuilt.)
 for cfg in $KCONFIGS; do
+	obj=$BUILD/obj-$cfg
+	mkdir -p "$obj"
 	for scheme in $KSCHEMES; do
-		name=$cfg-$scheme
-		obj=$BUILD/obj-$name
-		if [ -n "$MUTANT" ]; then
-			# Start from the clean build of the same kind if there is one,
-			# so that only the files the mutant touches are recompiled.
-			obj=$BUILD/obj-mutant-$name
-			rm -rf "$obj"
-			[ -f "$BUILD/obj-$name/arch/x86/boot/bzImage" ] && cp -a "$BUILD/obj-$name" "$obj"
-			name=$name-$MUTANT
-		elif [ ! -f "$obj/.config" ]; then
-			# A first build of this scheme: start from the other scheme's
-			# objects; only files that use the scheme option rebuild.
-			for other in $BUILD/obj-$cfg-refcount $BUILD/obj-$cfg-tlbstate; do
-				if [ "$other" != "$obj" ] && [ -f "$other/arch/x86/boot/bzImage" ]; then
-					say "$name: seeding objects from $(basename "$other")"
-					cp -a "$other" "$obj"
-					break
-				fi
-			done
-		fi
-		mkdir -p "$obj"
+		name=$cfg-$scheme${MUTANT:+-$MUTANT}
 		log=$LOGS/$name.log
 		say "=== $name"
 		if ! timed "configure $name" configure "$obj" "$cfg" "$scheme"; then
@@ -248,8 +240,11 @@ for cfg in $KCONFIGS; do
 		if ! timed "build $name" build_kernel "$obj"; then
 			ROWS+=("$(printf '%-18s %-9s %s' "$cfg" "$scheme" "BUILD FAILED (see $obj/build.log)")"); HARNESS_FAILED=1; continue
 		fi
-		case $cfg in base) tmo=$((KSECS * 6 + 120));; *) tmo=$((KSECS * 15 + 240));; esac
-		timed "boot $name" boot "$obj" "$log" "$tmo" || { HARNESS_FAILED=1; continue; }
+		case $cfg in
+		base) secs=$KSECS; tmo=$((secs * 6 + 120));;
+		*) secs=$((KSECS * 2)); tmo=$((secs * 10 + 240));;	# KASAN+lockdep: ~20x slower
+		esac
+		timed "boot $name" boot "$obj" "$log" "$tmo" "$secs" || { HARNESS_FAILED=1; continue; }
 		grep -E 'KTEST' "$log" | sed 's/^/  guest: /'
 		grep -E "$REPORT_RE" "$log" | head -8 | sed 's/^/  report: /'
 		judge "$cfg" "$scheme" "$log"
@@ -260,7 +255,7 @@ done
 # ---------------------------------------------------------------- summary
 {
 	echo
-	echo "kernel-check summary${MUTANT:+ (mutant $MUTANT: expected to FAIL)}  [$(( $(now) - T_START ))s, -smp $KSMP, ${KSECS}s test]"
+	echo "kernel-check summary${MUTANT:+ (mutant $MUTANT: expected to FAIL)}  [$(( $(now) - T_START ))s, -smp $KSMP, guest test ${KSECS}s base / $((KSECS * 2))s debug]"
 	printf '%-18s %-9s %-5s %-6s %-28s %-58s %s\n' configuration scheme boot result reports \
 		"counters (switch-path lazy atomics/ctxt; shootdown IPIs/mm frees)" verdict
 	for r in "${ROWS[@]}"; do echo "$r"; done

@@ -8,7 +8,9 @@
  *   evict    normal kernel behaviour: the exit_mmap() flush evicts lazy CPUs
  *   noevict  /proc/lazy_tlb "noevict 1": page-table-freeing flushes skip
  *            lazy CPUs, so __mmdrop() still finds them (what paravirt or
- *            broadcast flushes do); the teardown shootdown must handle them
+ *            broadcast flushes do); the teardown shootdown must handle them.
+ *            The ping-pong pairs pause, so that CPUs go idle after a child's
+ *            threads exit and stay lazy on the child's mm until it is freed.
  *
  * In both phases, at the same time:
  *   - PAIRS pairs of threads of this process ping-pong one byte over pipes
@@ -57,7 +59,7 @@
 #define MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED (1 << 4)
 #endif
 
-static volatile int stop;
+static volatile int stop, paused;
 static int ncpus = 1;
 struct pair { int ab[2], ba[2]; unsigned long iters; };
 static struct pair pairs[PAIRS];
@@ -164,6 +166,10 @@ static void *ping(void *arg)
 	char c = 'x';
 
 	while (!stop) {
+		if (paused) {		/* let the CPUs idle: see the noevict phase */
+			usleep(1000);
+			continue;
+		}
 		if (write(p->ab[1], &c, 1) != 1 || read(p->ba[0], &c, 1) != 1)
 			break;
 		p->iters++;
@@ -387,6 +393,7 @@ int main(int argc, char **argv)
 			read_stats(&s1);
 			ctxt1 = read_ctxt();
 			write_file("/proc/lazy_tlb", "noevict 1");
+			paused = 1;
 			phase = 1;
 		}
 		/* mostly lazy-leaving children, the rest in turn */
