@@ -224,6 +224,7 @@ struct cpu_hw {
 	uint32_t cr3_gen;
 	uint16_t cr3_asid;
 	struct psc_entry psc[PSC_ENTRIES];
+	_Atomic int walking;                     /* a walk in progress (broadcast mode) */
 } __cacheline_aligned;
 
 struct call_single_data;

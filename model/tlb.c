@@ -402,6 +402,26 @@ static void broadcast_flush(struct flush_tlb_info *info)
 	/* seq_cst: the invalidation is complete before the caller frees
 	 * [pair:bcast-epoch], pairing with the walker's state-then-epoch reads. */
 	atomic_fetch_add_explicit(&lm_bcast_epoch, 1, memory_order_seq_cst);
+	/* TLBSYNC: walks already in flight on other CPUs complete before it
+	 * returns.  epoch++ ; read walking  vs  walking = 1 ; read epoch
+	 * [pair:bcast-walk]: a walk we do not wait for saw the new epoch, so
+	 * it also sees the cleared page-table entries. */
+	for (int cpu = 0; cpu < lm.cfg.nr_cpus; cpu++) {
+		uint64_t deadline = 0;
+		unsigned int spins = 0;
+
+		if (cpu == lm_this->cpu)
+			continue;
+		while (atomic_load_explicit(&cpu_of(cpu)->hw.walking, memory_order_seq_cst)) {
+			spin_backoff(spins);
+			if ((++spins & 1023) == 0) {
+				if (!deadline)
+					deadline = lm_deadline();
+				if (lm_wait_expired(deadline, "broadcast flush: TLBSYNC"))
+					return;
+			}
+		}
+	}
 }
 
 /* Records the completed flush for the I4 checker (not part of the kernel). */
@@ -469,7 +489,9 @@ static void walk(bool fill)
 	uint64_t epoch;
 
 	count_event(CNT_SPEC_WALK);
-	epoch = atomic_load_explicit(&lm_bcast_epoch, memory_order_acquire);
+	if (lm.cfg.flush_mode == FLUSH_BROADCAST)
+		atomic_store_explicit(&hw->walking, 1, memory_order_seq_cst);   /* [pair:bcast-walk] */
+	epoch = atomic_load_explicit(&lm_bcast_epoch, memory_order_seq_cst);
 	if (root == init_mm.pgd)
 		goto out;
 	check_pgtable(root, hw->cr3_gen, INV_ROOT, "page walk: CR3 root");
@@ -531,6 +553,8 @@ static void walk(bool fill)
 		e->valid = true;
 	}
 out:
+	if (lm.cfg.flush_mode == FLUSH_BROADCAST)
+		atomic_store_explicit(&hw->walking, 0, memory_order_release);
 	local_irq_restore(flags);
 }
 
