@@ -37,8 +37,15 @@ int lm_machine_init(const struct lm_config *cfg)
 	lm.cfg = *cfg;
 	if (lm.cfg.nr_cpus < 1 || lm.cfg.nr_cpus > NR_CPUS_MAX)
 		return -EINVAL;
-	if (!lm.cfg.wait_timeout_ns)
+	if (!lm.cfg.wait_timeout_ns) {
+#if defined(LAZYMM_TSAN)
+		/* ThreadSanitizer slows every atomic by one to two orders of
+		 * magnitude: a loaded host must not look like a hang */
+		lm.cfg.wait_timeout_ns = 30ull * 1000000000ull;
+#else
 		lm.cfg.wait_timeout_ns = 10ull * 1000000000ull;
+#endif
+	}
 	if (!lm.cfg.max_reports)
 		lm.cfg.max_reports = 8;
 	else if (lm.cfg.max_reports < 0)
