@@ -17,6 +17,11 @@
 #include "cli.h"
 
 #define SC_MAX_CPUS 4
+#if defined(LAZYMM_TSAN)
+#define SC_TIMEOUT_NS (20ull * 1000000000ull)
+#else
+#define SC_TIMEOUT_NS (5ull * 1000000000ull)
+#endif
 
 struct sc_cpu {
 	_Atomic(void (*)(void *)) fn;
@@ -647,7 +652,7 @@ int scenario_run_by_index(int i, const struct lazy_tlb_ops *ops, const char *mut
 	struct lm_config cfg = {
 		.nr_cpus = s->cpus, .seed = 1, .ops = ops, .mutant = mutant,
 		.flush_mode = FLUSH_IPI, .ipi_mode = IPI_POLL, .reuse_addresses = s->reuse,
-		.chaos = true, .pin = false, .wait_timeout_ns = 5ull * 1000000000ull,
+		.chaos = true, .pin = false, .wait_timeout_ns = SC_TIMEOUT_NS,
 		.max_reports = quiet ? -1 : 3,
 	};
 	int bad, v;
