@@ -217,7 +217,7 @@ judge() { # cfg scheme log build_ok -> appends ROWS, sets FAILED
 	fi
 	[ -n "$reports" ] && { verdict=FAIL; why="${why:+$why; }kernel reports"; }
 	[ "$verdict" = FAIL ] && FAILED=1
-	ROWS+=("$(printf '%-18s %-9s %-5s %-6s %-28s %-58s %s' "$label" "$scheme" "$boot" "$result" \
+	ROWS+=("$(printf '%-26s %-9s %-5s %-6s %-28s %-58s %s' "$label" "$scheme" "$boot" "$result" \
 		"${reports:-none}" "$counters" "$verdict${why:+ ($why)}")")
 }
 
@@ -235,10 +235,10 @@ for cfg in $KCONFIGS; do
 		log=$LOGS/$name.log
 		say "=== $name"
 		if ! timed "configure $name" configure "$obj" "$cfg" "$scheme"; then
-			ROWS+=("$(printf '%-18s %-9s %s' "$cfg" "$scheme" "CONFIG FAILED")"); HARNESS_FAILED=1; continue
+			ROWS+=("$(printf '%-26s %-9s %s' "$cfg" "$scheme" "CONFIG FAILED")"); HARNESS_FAILED=1; continue
 		fi
 		if ! timed "build $name" build_kernel "$obj"; then
-			ROWS+=("$(printf '%-18s %-9s %s' "$cfg" "$scheme" "BUILD FAILED (see $obj/build.log)")"); HARNESS_FAILED=1; continue
+			ROWS+=("$(printf '%-26s %-9s %s' "$cfg" "$scheme" "BUILD FAILED (see $obj/build.log)")"); HARNESS_FAILED=1; continue
 		fi
 		case $cfg in
 		base) secs=$KSECS; tmo=$((secs * 6 + 120));;
@@ -256,7 +256,7 @@ done
 {
 	echo
 	echo "kernel-check summary${MUTANT:+ (mutant $MUTANT: expected to FAIL)}  [$(( $(now) - T_START ))s, -smp $KSMP, guest test ${KSECS}s base / $((KSECS * 2))s debug]"
-	printf '%-18s %-9s %-5s %-6s %-28s %-58s %s\n' configuration scheme boot result reports \
+	printf '%-26s %-9s %-5s %-6s %-28s %-58s %s\n' configuration scheme boot result reports \
 		"counters (switch-path lazy atomics/ctxt; shootdown IPIs/mm frees)" verdict
 	for r in "${ROWS[@]}"; do echo "$r"; done
 } | tee "$SUMMARY"
