@@ -542,6 +542,7 @@ int torture_run(const struct torture_params *p, struct torture_result *r, FILE *
 		if (lm_now_ns() > deadline) {
 			lm_violation(INV_HANG, -1, 0, "torture: %d task(s) did not exit in time",
 				     atomic_load_explicit(&tt.live_tasks, memory_order_relaxed));
+			lm_dump_state(stderr);
 			atomic_store_explicit(&lm.abort, 1, memory_order_relaxed);
 			break;
 		}

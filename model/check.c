@@ -456,3 +456,33 @@ void lm_print_counters(FILE *out)
 	for (int c = 0; c < CNT_NR; c++)
 		fprintf(out, "  %-22s %12llu\n", lm_counter_names[c], (unsigned long long)lm_total(c));
 }
+
+/* A hang's post-mortem: what each CPU runs and every task still alive.
+ * Racy reads of other CPUs' state, for diagnostics only. */
+void lm_dump_state(FILE *out)
+{
+	if (!out)
+		return;
+	for (int i = 0; i < lm.cfg.nr_cpus; i++) {
+		struct lm_cpu *c = &lm.cpus[i];
+		struct task_struct *cur = atomic_load_explicit(&c->rq.curr, memory_order_relaxed);
+
+		fprintf(out, "  cpu%d: curr task %d%s, queued %d, need_resched %d, irqs %s, in_irq %d, call queue %s\n",
+			i, cur ? cur->id : -1, cur == c->rq.idle ? " (idle)" : "",
+			atomic_load_explicit(&c->rq.nr_queued, memory_order_relaxed),
+			atomic_load_explicit(&c->rq.need_resched, memory_order_relaxed),
+			atomic_load_explicit(&c->irq.off, memory_order_relaxed) ? "off" : "on",
+			atomic_load_explicit(&c->irq.in_irq, memory_order_relaxed),
+			atomic_load_explicit(&c->irq.queue, memory_order_relaxed) ? "non-empty" : "empty");
+	}
+	pthread_mutex_lock(&alloc_lock);
+	for (struct task_struct *t = all_tasks; t; t = t->all_next) {
+		if (t->freed || (t->flags & PF_IDLE))
+			continue;
+		fprintf(out, "  task %d: state %d, on_rq %d, on_cpu %d, cpu %d, migrate_to %d, %s\n",
+			t->id, atomic_load_explicit(&t->state, memory_order_relaxed), t->on_rq,
+			atomic_load_explicit(&t->on_cpu, memory_order_relaxed), t->cpu, t->migrate_to,
+			t->mm ? "user" : "kernel");
+	}
+	pthread_mutex_unlock(&alloc_lock);
+}

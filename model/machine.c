@@ -168,6 +168,7 @@ int lm_machine_offline_all(void)
 			return -1;
 		if (lm_now_ns() > deadline) {
 			lm_violation(INV_HANG, -1, 0, "shutdown: CPUs did not go offline in time");
+			lm_dump_state(stderr);
 			atomic_store_explicit(&lm.abort, 1, memory_order_relaxed);
 			return -1;
 		}

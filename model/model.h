@@ -475,6 +475,7 @@ void lm_sim_point(int point);
 uint64_t lm_total(enum lm_counter c);
 uint64_t lm_total_violations(void);
 void lm_print_counters(FILE *out);
+void lm_dump_state(FILE *out);
 void lm_counters_reset(void);
 void lm_spin_ns(uint64_t ns);
 void lm_teardown_record(struct mm_struct *mm);
