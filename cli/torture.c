@@ -536,7 +536,7 @@ int torture_run(const struct torture_params *p, struct torture_result *r, FILE *
 	while (lm_now_ns() < end && !atomic_load_explicit(&lm.abort, memory_order_relaxed))
 		sleep_ns(5000000);
 	atomic_store_explicit(&tt.stopping, 1, memory_order_release);
-	deadline = lm_now_ns() + 20ull * 1000000000ull;
+	deadline = lm_now_ns() + lm.cfg.wait_timeout_ns;
 	while (atomic_load_explicit(&tt.live_tasks, memory_order_acquire) > 0 &&
 	       !atomic_load_explicit(&lm.abort, memory_order_relaxed)) {
 		if (lm_now_ns() > deadline) {

@@ -41,9 +41,11 @@ int lm_machine_init(const struct lm_config *cfg)
 #if defined(LAZYMM_TSAN)
 		/* ThreadSanitizer slows every atomic by one to two orders of
 		 * magnitude: a loaded host must not look like a hang */
-		lm.cfg.wait_timeout_ns = 30ull * 1000000000ull;
+		lm.cfg.wait_timeout_ns = 60ull * 1000000000ull;
 #else
-		lm.cfg.wait_timeout_ns = 10ull * 1000000000ull;
+		/* generous: a host oversubscribed by other work slows the
+		 * simulated CPUs' spin waits by orders of magnitude */
+		lm.cfg.wait_timeout_ns = 30ull * 1000000000ull;
 #endif
 	}
 	if (!lm.cfg.max_reports)
