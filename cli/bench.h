@@ -68,6 +68,8 @@ struct bench_sample {
 	uint64_t cnt[BENCH_NCNT];
 	uint64_t td_count, td_sum_ns, td_max_ns;   /* max: whole run */
 	uint64_t violations;                       /* whole run, leaks included */
+	uint64_t hangs;                            /* of which INV_HANG */
+	double run_share;            /* least host CPU share over the whole run */
 	bool hung;
 };
 
@@ -113,6 +115,7 @@ struct bench_cell {
 	double median, min, max;
 	double share_min;            /* least host share of its samples */
 	int retries;                 /* starved samples re-run */
+	int starved;                 /* samples lost to a starving host */
 	double speedup, fraction;    /* NAN when refcount / none was not measured */
 	struct bench_sample sum;     /* sums over samples (td_max_ns: max) */
 	bool failed;                 /* a sample could not run or hung */

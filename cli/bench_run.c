@@ -252,18 +252,84 @@ static bool snapshot(struct bench_cpu *bcs, uint64_t out[BENCH_NCNT], uint64_t *
 	return true;
 }
 
-/* Stop the workload and wait (bounded) until every task has exited. */
-static void stop_tasks(void)
+/* What each CPU holds when tasks fail to exit: for the report. */
+static void dump_cpus(struct bench_cpu *bcs)
 {
-	uint64_t deadline = lm_now_ns() + 20000000000ull;
+	uint64_t now = lm_now_ns();
 
+	for (int i = 0; i < lm.cfg.nr_cpus; i++) {
+		struct lm_cpu *c = cpu_of(i);
+		struct task_struct *cur = atomic_load_explicit(&c->rq.curr, memory_order_relaxed);
+
+		fprintf(stderr, "  cpu%d: curr task %d%s, %d queued, need_resched %d, %d timer(s)\n", i,
+			cur ? cur->id : -1, cur == c->rq.idle ? " (idle)" : "",
+			atomic_load_explicit(&c->rq.nr_queued, memory_order_relaxed),
+			atomic_load_explicit(&c->rq.need_resched, memory_order_relaxed),
+			bcs[i].nr_timers);
+		for (int k = 0; k < bcs[i].nr_timers && k < 8; k++) {
+			struct task_struct *t = bcs[i].timers[k].task;
+
+			fprintf(stderr, "    timer: task %d state %d on_rq %d on_cpu %d cpu %d, due %+.3f ms\n",
+				t->id, atomic_load_explicit(&t->state, memory_order_relaxed), t->on_rq,
+				atomic_load_explicit(&t->on_cpu, memory_order_relaxed), t->cpu,
+				((double)bcs[i].timers[k].expiry - (double)now) / 1e6);
+		}
+	}
+}
+
+/* The host CPU time of simulated CPU i's thread (while it exists). */
+static uint64_t cpu_thread_ns(int i)
+{
+	clockid_t id;
+	struct timespec ts;
+
+	if (pthread_getcpuclockid(lm.cpus[i].thread, &id) != 0 || clock_gettime(id, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The least CPU time any simulated CPU's thread had since `since`. */
+static uint64_t least_cpu_since(const uint64_t *since)
+{
+	uint64_t least = UINT64_MAX;
+
+	for (int i = 0; i < lm.cfg.nr_cpus; i++) {
+		uint64_t v = cpu_thread_ns(i);
+		uint64_t d = v > since[i] ? v - since[i] : 0;
+
+		if (d < least)
+			least = d;
+	}
+	return least;
+}
+
+/*
+ * Stop the workload and wait until every task has exited.  Bounded, but
+ * by the CPU time the simulated CPUs actually got: on a host that starves
+ * them (seconds without running, seen on a shared 2-core VM), a wall-clock
+ * bound would call a healthy run hung.  A hang is declared when every
+ * simulated CPU ran for STOP_CPU_NS and the tasks are still there, or
+ * after STOP_WALL_NS whatever happened.
+ */
+#define STOP_CPU_NS  2000000000ull
+#define STOP_WALL_NS 120000000000ull
+
+static void stop_tasks(struct bench_cpu *bcs)
+{
+	uint64_t since[NR_CPUS_MAX], t0 = lm_now_ns();
+
+	for (int i = 0; i < lm.cfg.nr_cpus; i++)
+		since[i] = cpu_thread_ns(i);
 	atomic_store_explicit(&bw.stopping, 1, memory_order_release);
 	while (atomic_load_explicit(&bw.live_tasks, memory_order_acquire) > 0 && !aborted()) {
 		struct timespec ts = { 0, 1000000 };
+		uint64_t wall = lm_now_ns() - t0;
 
-		if (lm_now_ns() > deadline) {
+		if (wall > STOP_WALL_NS || (wall > 1000000000ull &&
+					    least_cpu_since(since) > STOP_CPU_NS)) {
 			lm_violation(INV_HANG, -1, 0, "bench: %d task(s) did not exit in time",
 				     atomic_load_explicit(&bw.live_tasks, memory_order_relaxed));
+			dump_cpus(bcs);
 			atomic_store_explicit(&lm.abort, 1, memory_order_relaxed);
 			break;
 		}
@@ -288,6 +354,8 @@ static void machine_config(const struct bench_params *p, struct lm_config *cfg)
 	cfg->chaos = false;              /* the checkers stay on regardless */
 	cfg->pin = true;
 	cfg->switch_work_ns = p->switch_work_ns;
+	/* generous: a shared host can stall a simulated CPU for seconds */
+	cfg->wait_timeout_ns = 30000000000ull;
 	/* the unsafe limit breaks invariants by design: count, do not print */
 	cfg->max_reports = p->ops->safe ? 4 : -1;
 }
@@ -335,8 +403,10 @@ static void measure(struct bench_cpu *bcs, const struct bench_params *p, struct 
 
 int bench_run_sample(const struct bench_params *p, struct bench_sample *s)
 {
+	static const uint64_t zero[NR_CPUS_MAX];
 	struct lm_config cfg;
 	struct bench_cpu *bcs;
+	uint64_t t0;
 	int err;
 
 	memset(s, 0, sizeof(*s));
@@ -366,17 +436,20 @@ int bench_run_sample(const struct bench_params *p, struct bench_sample *s)
 	lm.idle_hook = NULL;
 	lm_point_hook = bench_wls[p->wl].teardown ? bench_point : NULL;
 	lm_preempt_hook = NULL;
+	t0 = lm_now_ns();
 	if (lm_machine_start(bench_cpu_main) != 0) {
 		fprintf(stderr, "lazymm bench: cannot start the CPU threads\n");
 		atomic_store_explicit(&lm.abort, 1, memory_order_relaxed);
 	} else {
 		measure(bcs, p, s);
-		stop_tasks();
+		stop_tasks(bcs);
 	}
 	if (!aborted())
 		lm_machine_offline_all();
+	s->run_share = (double)least_cpu_since(zero) / (double)(lm_now_ns() - t0);
 	lm_machine_stop();
 	s->hung = aborted();
+	s->hangs = atomic_load_explicit(&lm.violations[INV_HANG], memory_order_relaxed);
 	s->violations = (uint64_t)lm_machine_fini(stderr);
 	lm_point_hook = NULL;
 	free(bw.pipes);
