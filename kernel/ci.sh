@@ -23,9 +23,16 @@ D1=$(( $(date +%s) - t ))
 echo "kernel/ci.sh: part 1 (make kernel-check, 2 configs x 2 schemes): ${D1}s, exit $rc"
 [ $rc -eq 0 ] || fail "part 1: make kernel-check (exit $rc; see build/kernel/summary.txt and build/kernel/logs/)"
 
+# The mutant's use-after-free shows only when a teardown finds a lazy CPU,
+# which the guest makes likely but under KASAN cannot force (docs/kernel.md):
+# a mutant that slips through one boot gets one more before CI fails.
 t=$(date +%s)
-MUTANT=$MUTANT_CI bash kernel/kcheck.sh
-rc=$?
+for try in 1 2; do
+	MUTANT=$MUTANT_CI bash kernel/kcheck.sh
+	rc=$?
+	[ $rc -eq 0 ] || break
+	echo "kernel/ci.sh: mutant $MUTANT_CI not caught in boot $try"
+done
 D2=$(( $(date +%s) - t ))
 echo "kernel/ci.sh: part 2 (make kernel-check MUTANT=$MUTANT_CI): ${D2}s, exit $rc (must be 1)"
 [ $rc -eq 1 ] || fail "part 2: mutant $MUTANT_CI was not caught (exit $rc; 0 = passed, 2 = harness error)"
