@@ -19,9 +19,9 @@
 
 #include "bench.h"
 
-#define DEF_SECONDS   0.45
-#define DEF_ROUNDS    3
-#define DEF_WARMUP    0.1
+#define DEF_SECONDS   0.25
+#define DEF_ROUNDS    5
+#define DEF_WARMUP    0.08
 #define QUICK_SECONDS 0.06
 #define QUICK_ROUNDS  2
 #define QUICK_WARMUP  0.02
@@ -375,6 +375,8 @@ static void add_cells(struct bench_results *r, const struct bench_opts *o, int w
 			c->oversub = c->busy > o->cpus || o->cpus > r->meta.host_cores;
 			c->ops = o->schemes[s];
 			c->speedup = c->fraction = NAN;
+			for (int k = 0; k < BENCH_MAX_ROUNDS; k++)
+				c->by_round[k] = NAN;
 		}
 }
 
@@ -428,7 +430,7 @@ static void params_for(struct bench_params *p, const struct bench_cell *c,
 	p->exit_map = o->exit_map;
 }
 
-static void add_sample(struct bench_cell *c, const struct bench_sample *s)
+static void add_sample(struct bench_cell *c, const struct bench_sample *s, int round)
 {
 	for (int k = 0; k < BENCH_NCNT; k++)
 		c->sum.cnt[k] += s->cnt[k];
@@ -445,6 +447,7 @@ static void add_sample(struct bench_cell *c, const struct bench_sample *s)
 	if (s->secs > 0 && !s->hung) {
 		c->share[c->n] = s->avail;
 		c->ops_per_sec[c->n++] = (double)s->ops / s->secs;
+		c->by_round[round] = (double)s->ops / s->secs;
 	} else {
 		c->failed = true;
 	}
@@ -520,7 +523,7 @@ static bool run_cell_once(struct bench_cell *c, const struct bench_opts *o,
 		retries_left--;
 		c->retries++;
 	}
-	add_sample(c, &s);
+	add_sample(c, &s, round);
 	return report_unsafe(c, &s, o);
 }
 
@@ -545,6 +548,15 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The median of v[0..n), which it sorts; NAN if n == 0. */
+static double median_of(double *v, int n)
+{
+	if (!n)
+		return NAN;
+	qsort(v, (size_t)n, sizeof(double), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 static void summarize_cell(struct bench_cell *c)
 {
 	double v[BENCH_MAX_ROUNDS];
@@ -558,10 +570,28 @@ static void summarize_cell(struct bench_cell *c)
 		return;
 	}
 	memcpy(v, c->ops_per_sec, sizeof(double) * (size_t)c->n);
-	qsort(v, (size_t)c->n, sizeof(double), cmp_double);
+	c->median = median_of(v, c->n);
 	c->min = v[0];
 	c->max = v[c->n - 1];
-	c->median = c->n % 2 ? v[c->n / 2] : (v[c->n / 2 - 1] + v[c->n / 2]) / 2;
+}
+
+/*
+ * c against ref: the median over rounds of the ratio of their samples in
+ * the same round.  The schemes of a round ran one after the other, so a
+ * drift of the machine between rounds cancels out of each ratio; that is
+ * what the interleaving is for.
+ */
+static double paired_ratio(const struct bench_cell *c, const struct bench_cell *ref)
+{
+	double v[BENCH_MAX_ROUNDS];
+	int n = 0;
+
+	if (!ref || ref->unsafe || c->unsafe)
+		return NAN;
+	for (int r = 0; r < BENCH_MAX_ROUNDS; r++)
+		if (!isnan(c->by_round[r]) && ref->by_round[r] > 0)
+			v[n++] = c->by_round[r] / ref->by_round[r];
+	return median_of(v, n);
 }
 
 static const struct bench_cell *find_ref(const struct bench_cell *g, int nr, const char *name)
@@ -585,10 +615,8 @@ static void summarize(struct bench_results *r)
 		for (int s = 0; s < nr; s++) {
 			struct bench_cell *c = &r->cells[i + s];
 
-			if (ref && ref->median > 0)
-				c->speedup = c->median / ref->median;
-			if (lim && lim->median > 0)
-				c->fraction = c->median / lim->median;
+			c->speedup = paired_ratio(c, ref);
+			c->fraction = paired_ratio(c, lim);
 		}
 	}
 }

@@ -112,11 +112,13 @@ struct bench_cell {
 	int n;
 	double ops_per_sec[BENCH_MAX_ROUNDS];
 	double share[BENCH_MAX_ROUNDS];  /* host CPU share of each sample */
+	double by_round[BENCH_MAX_ROUNDS]; /* ops/s of round r's sample, NAN if none */
 	double median, min, max;
 	double share_min;            /* least host share of its samples */
 	int retries;                 /* starved samples re-run */
 	int starved;                 /* samples lost to a starving host */
-	double speedup, fraction;    /* NAN when refcount / none was not measured */
+	double speedup, fraction;    /* median over rounds of the same-round ratio to
+					refcount / none; NAN when not measured */
 	struct bench_sample sum;     /* sums over samples (td_max_ns: max) */
 	bool failed;                 /* a sample could not run or hung */
 	bool unsafe;                 /* a safe scheme broke an invariant: no result */

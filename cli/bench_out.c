@@ -128,7 +128,8 @@ static void print_ratios(FILE *f, const struct bench_results *r, const struct be
 {
 	int nr = r->nr_schemes;
 
-	fprintf(f, "  speedup over refcount%*s| fraction of none (the limit)\n", 9 * nr - 14, "");
+	fprintf(f, "  speedup over refcount%*s| fraction of none (the limit)   "
+		"[medians of same-round ratios]\n", 9 * nr - 14, "");
 	fprintf(f, "  %-6s", "tasks");
 	for (int k = 0; k < 2; k++) {
 		for (int s = 0; s < nr; s++)

@@ -28,24 +28,27 @@
  * their CPUs are lazy on an mm that is not being torn down).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "bench.h"
 
 const char *const bench_mode_names[MODE_NR] = { "threads", "processes" };
 
-/* A task's private state (task->prog); freed when the task exits. */
+/* A task's private state (task->prog); freed when the task exits.  Each
+ * on its own cache line: tasks of different CPUs write theirs every cycle. */
 struct bench_prog {
 	struct bench_pipe *in, *out;
 	bool sent;          /* cs1: wrote, now reading; cycles: waiting to be woken */
 	bool counts;        /* this task counts operations */
-};
+} __cacheline_aligned;
 
 static struct bench_prog *prog_new(struct bench_pipe *in, struct bench_pipe *out, bool counts)
 {
-	struct bench_prog *pr = calloc(1, sizeof(*pr));
+	struct bench_prog *pr = aligned_alloc(LM_CACHELINE, sizeof(*pr));
 
 	if (!pr)
 		abort();
+	memset(pr, 0, sizeof(*pr));
 	pr->in = in;
 	pr->out = out;
 	pr->counts = counts;
