@@ -54,6 +54,7 @@ static bool wait_round(long r)
 
 	while (atomic_load_explicit(&lt.go, memory_order_acquire) < r) {
 		lm_irq_poll();
+		spin_backoff(spins);     /* a descheduled partner gets the core */
 		if ((++spins & 4095) == 0) {
 			if (!deadline)
 				deadline = lm_deadline();
