@@ -573,25 +573,7 @@ static int sc_switch_ldt_window(void)
  *    CPU 1 is parked (irqs off) just before switch_mm_irqs_off(). */
 static int sc_switch_race(void)
 {
-	struct mm_struct *m = new_mm(false);
-	struct task_struct *t0 = new_user(m, true), *t1 = new_user(m, false);
-	struct task_struct *x = new_user(new_mm(true), true);
-
-	sc_do(0, act_switch_to, t0);
-	sc_do(1, act_switch_to, t1);
-	sc_do(1, act_exit, NULL);              /* CPU 1 lazy on m */
-	sc_break(1, SP_CTXSW_BEFORE_SWITCH_MM);
-	sc_post(1, act_switch_to, x);
-	sc_wait_parked(1);
-	sc_post(0, act_exit, NULL);            /* the last user, while cpu1 switches */
-	sc_wait("cpu0 to finish or to wait for an IPI", idle_or_ipi_cond, 0);
-	sc_release(1);
-	sc_sync(1);
-	sc_sync(0);
-	sc_do(1, act_exit, NULL);
-	for (int cpu = 0; cpu < 2; cpu++)
-		sc_run_fresh(cpu);
-	return 0;
+	return switch_window(SP_CTXSW_BEFORE_SWITCH_MM);
 }
 
 /* 10. A page table is unmapped while another CPU is lazy on the mm with
