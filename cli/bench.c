@@ -92,11 +92,17 @@ static void bench_usage(FILE *out)
 
 /* ---- option parsing ---- */
 
-/* Split a comma list in place; rejects empty elements. */
-static int split_list(const char *opt, char *s, char **items, int max)
+/* Split a copy of a comma list (argv stays as it was: ps shows it);
+ * rejects empty elements.  The caller frees items[0]. */
+static int split_list(const char *opt, const char *val, char **items, int max)
 {
+	char *s = strdup(val);
 	int n = 0;
 
+	if (!s) {
+		fprintf(stderr, "lazymm bench: out of memory\n");
+		exit(EXIT_ERROR);
+	}
 	for (char *tok = s;; ) {
 		char *comma = strchr(tok, ',');
 
@@ -113,7 +119,7 @@ static int split_list(const char *opt, char *s, char **items, int max)
 	}
 }
 
-static void parse_workloads(struct bench_opts *o, char *val)
+static void parse_workloads(struct bench_opts *o, const char *val)
 {
 	char *items[WL_NR + 1];
 	int n = split_list("--workload", val, items, WL_NR + 1);
@@ -137,9 +143,10 @@ static void parse_workloads(struct bench_opts *o, char *val)
 			usage_error(C, bench_usage, "--workload: '%s' listed twice", items[i]);
 		o->wl[w] = true;
 	}
+	free(items[0]);
 }
 
-static void parse_modes(struct bench_opts *o, char *val)
+static void parse_modes(struct bench_opts *o, const char *val)
 {
 	char *items[MODE_NR + 1];
 	int n = split_list("--mode", val, items, MODE_NR + 1);
@@ -159,9 +166,10 @@ static void parse_modes(struct bench_opts *o, char *val)
 				    "processes, both", items[i]);
 		}
 	}
+	free(items[0]);
 }
 
-static void parse_schemes(struct bench_opts *o, char *val)
+static void parse_schemes(struct bench_opts *o, const char *val)
 {
 	char *items[8];
 	int n = split_list("--schemes", val, items, 8);
@@ -182,6 +190,7 @@ static void parse_schemes(struct bench_opts *o, char *val)
 			usage_error(C, bench_usage, "--schemes: too many");
 		o->schemes[o->nr_schemes++] = ops;
 	}
+	free(items[0]);
 }
 
 static int cmp_int(const void *a, const void *b)
@@ -189,13 +198,14 @@ static int cmp_int(const void *a, const void *b)
 	return *(const int *)a - *(const int *)b;
 }
 
-static void parse_tasks(struct bench_opts *o, char *val)
+static void parse_tasks(struct bench_opts *o, const char *val)
 {
 	char *items[BENCH_MAX_TASKS];
 	int n = split_list("--tasks", val, items, BENCH_MAX_TASKS);
 
 	for (int i = 0; i < n; i++)
 		o->tasks[i] = (int)parse_u64(C, bench_usage, "--tasks", items[i], 0, BENCH_TASKS_LIMIT);
+	free(items[0]);
 	qsort(o->tasks, (size_t)n, sizeof(int), cmp_int);
 	for (int i = 1; i < n; i++)
 		if (o->tasks[i] == o->tasks[i - 1])
@@ -226,7 +236,7 @@ static bool parse_yes_no(const char *opt, const char *val)
 static bool parse_one(struct bench_opts *o, int argc, char **argv, int *i)
 {
 	const char *a = argv[*i];
-#define VAL() ((char *)opt_value(C, bench_usage, argc, argv, i))
+#define VAL() opt_value(C, bench_usage, argc, argv, i)
 	if (!strcmp(a, "--workload") || !strcmp(a, "--workloads"))
 		parse_workloads(o, VAL());
 	else if (!strcmp(a, "--mode"))
@@ -455,10 +465,12 @@ static void add_sample(struct bench_cell *c, const struct bench_sample *s, int r
 
 static bool machine_error;        /* a sample's machine could not be set up */
 static int retries_left;          /* bounded re-runs of starved samples */
+static bool retry_low_share;      /* also re-run samples with a low host share */
 
 /* A sample taken while the host gave a simulated CPU less than this share
  * of its core (other processes) is re-run, within retries_left: one per
- * twenty planned samples, none with --quick. */
+ * twenty planned samples.  --quick re-runs only samples lost to a host
+ * stall (at most 3), so that its time stays bounded. */
 #define STARVED_SHARE 0.5
 
 static bool starved(const struct bench_sample *s)
@@ -518,7 +530,7 @@ static bool run_cell_once(struct bench_cell *c, const struct bench_opts *o,
 			c->failed = true;
 			return true;
 		}
-		if (!starved(&s) || retries_left <= 0)
+		if (!retry_low_share || !starved(&s) || retries_left <= 0)
 			break;
 		retries_left--;
 		c->retries++;
@@ -764,7 +776,8 @@ int cmd_bench(int argc, char **argv)
 	switch_work = choose_switch_work(&o, &r.meta);
 	r.meta.switch_work_ns = switch_work;
 	pg.total = r.nr_cells * o.rounds;
-	retries_left = o.quick ? 0 : pg.total / 20 + 1;
+	retries_left = o.quick ? 3 : pg.total / 20 + 1;
+	retry_low_share = !o.quick;
 	pg.on = o.progress;
 	for (int i = 0; i < r.nr_cells; i += o.nr_schemes)
 		ok &= run_group(&r.cells[i], o.nr_schemes, &o, switch_work, &pg);
