@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "bench.h"
 
 #define TT_TIMERS   64
 #define TT_KSLOTS   16
@@ -37,18 +38,13 @@ struct tt_cpu {
 	int nr_timers;
 };
 
-struct tt_pipe {
-	_Atomic int tokens;
-	_Atomic(struct task_struct *) waiter;
-};
-
 enum tt_kind { TT_USER, TT_PINGPONG, TT_KWORKER, TT_UMH };
 
 struct tt_prog {
 	enum tt_kind kind;
 	int steps_left;
 	bool maps;
-	struct tt_pipe *in, *out;
+	struct bench_pipe *in, *out;
 	bool sent;
 };
 
@@ -58,7 +54,7 @@ static struct {
 	_Atomic int live_tasks;
 	int max_tasks;
 	_Atomic(struct mm_struct *) kslots[TT_KSLOTS];
-	struct tt_pipe pipes[2 * TT_PAIRS_MAX];
+	struct bench_pipe pipes[2 * TT_PAIRS_MAX];
 	int pairs;
 	_Atomic uint64_t first_violation_ns;
 	uint64_t t0;
@@ -69,46 +65,7 @@ static unsigned int rnd(unsigned int n)
 	return (unsigned int)(lm_rand(lm_this) % n);
 }
 
-/* ---- model pipes: the ping-pong channel ---- */
-
-/* pipe_write(): add a token, wake the reader if one sleeps.  seq_cst on
- * both sides: tokens++ ; xchg(waiter)  vs  waiter = me ; read tokens
- * [pair:pipe-wakeup], so a reader never sleeps past a token. */
-static void pipe_write(struct tt_pipe *p)
-{
-	struct task_struct *w;
-
-	atomic_fetch_add_explicit(&p->tokens, 1, memory_order_seq_cst);
-	w = atomic_exchange_explicit(&p->waiter, NULL, memory_order_seq_cst);
-	if (w)
-		try_to_wake_up(w, w->cpu);
-}
-
-/* Returns true if a token was taken; false: the task is set to sleep. */
-static bool pipe_read(struct tt_pipe *p, struct task_struct *tsk)
-{
-	for (;;) {
-		int t = atomic_load_explicit(&p->tokens, memory_order_seq_cst);
-
-		if (t > 0) {
-			if (atomic_compare_exchange_weak_explicit(&p->tokens, &t, t - 1,
-								  memory_order_seq_cst,
-								  memory_order_relaxed))
-				return true;
-			continue;
-		}
-		/* waiter = me ; read tokens  [pair:pipe-wakeup] */
-		atomic_store_explicit(&tsk->state, TASK_INTERRUPTIBLE, memory_order_seq_cst);
-		atomic_store_explicit(&p->waiter, tsk, memory_order_seq_cst);
-		if (atomic_load_explicit(&p->tokens, memory_order_seq_cst) == 0)
-			return false;
-		/* a token came: take back the registration and retry */
-		struct task_struct *me = tsk;
-		atomic_compare_exchange_strong_explicit(&p->waiter, &me, NULL,
-							memory_order_seq_cst, memory_order_relaxed);
-		atomic_store_explicit(&tsk->state, TASK_RUNNING, memory_order_relaxed);
-	}
-}
+/* Model pipes: the ping-pong channel is the bench's (cli/bench_run.c). */
 
 /* ---- model timers ---- */
 
@@ -291,15 +248,15 @@ static enum step_result pingpong_step(struct task_struct *tsk)
 	struct tt_prog *pr = tsk->prog;
 
 	if (atomic_load_explicit(&tt.stopping, memory_order_relaxed)) {
-		pipe_write(pr->out);       /* let the partner see the end too */
+		bench_pipe_write(pr->out);       /* let the partner see the end too */
 		return do_exit_task(tsk);
 	}
 	if (!pr->sent) {
 		touch_user_memory(tsk->mm);
-		pipe_write(pr->out);
+		bench_pipe_write(pr->out);
 		pr->sent = true;
 	}
-	if (!pipe_read(pr->in, tsk))
+	if (!bench_pipe_read(pr->in, tsk))
 		return STEP_BLOCK;
 	pr->sent = false;
 	count_event(CNT_ROUND_TRIP);
