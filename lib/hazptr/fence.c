@@ -36,11 +36,6 @@ static void fence_probe(void)
 {
 	int cmds;
 
-#ifdef HAZPTR_TEST_BROKEN_READER
-	/* The broken test build must have no ordering at all on the reader
-	 * side, so its scanner must not call membarrier either. */
-	return;
-#endif
 	if (env_forces_fence())
 		return;
 	cmds = sys_membarrier(MEMBARRIER_CMD_QUERY);

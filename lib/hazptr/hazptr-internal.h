@@ -37,22 +37,27 @@
 
 #define HAZPTR_ALIGNED __attribute__((aligned(HAZPTR_CACHELINE)))
 
+/* Library-internal functions shared between its files: not exported from
+ * libhazptr.so (its version script exports hazptr_*, these included). */
+#define HAZPTR_HIDDEN __attribute__((visibility("hidden")))
+
 /* Internal failure or misuse: print "hazptr: <msg> (file:function@line)"
  * on stderr and abort.  Messages start with the public call's name. */
-__attribute__((noreturn, cold, format(printf, 4, 5)))
+__attribute__((noreturn, cold, format(printf, 4, 5))) HAZPTR_HIDDEN
 void hazptr_die_(const char *file, const char *func, int line, const char *fmt, ...);
 #define hazptr_die(...) hazptr_die_(__FILE__, __func__, __LINE__, __VA_ARGS__)
 
 /*
- * A full fence for the library's own use (scanner side).  Under LAZYMM_TSAN
- * it is a seq_cst RMW on a thread-private word: a locked instruction on
+ * A full fence for the library's own use (scanner side).  Under
+ * ThreadSanitizer (HAZPTR_TSAN_) it is a seq_cst RMW on a thread-private
+ * word: a locked instruction on
  * x86, hence a full barrier, that ThreadSanitizer accepts (GCC 12 rejects
  * atomic_thread_fence with -fsanitize=thread) and that creates no
  * happens-before edge between threads, so it cannot hide a race.
  */
 static inline void hazptr_full_fence_(void)
 {
-#ifdef LAZYMM_TSAN
+#if HAZPTR_TSAN_
 	static _Thread_local _Atomic unsigned long fence_word;
 
 	(void)atomic_fetch_add_explicit(&fence_word, 1, memory_order_seq_cst);
@@ -62,8 +67,8 @@ static inline void hazptr_full_fence_(void)
 }
 
 /* fence.c */
-void hazptr_heavy_fence_(enum hazptr_fence mode);
-void hazptr_fence_atfork_child_(void);
+HAZPTR_HIDDEN void hazptr_heavy_fence_(enum hazptr_fence mode);
+HAZPTR_HIDDEN void hazptr_fence_atfork_child_(void);
 
 /* Record states (struct hazptr_rec_priv.state). */
 enum {
@@ -80,6 +85,7 @@ struct hazptr_rec_priv {
 	struct hazptr_rec pub;			/* first: readers' lines */
 	/* Cold fields, on their own line: written at claim/release only. */
 	struct hazptr_domain *domain HAZPTR_ALIGNED;
+	bool light;				/* membarrier mode: no reader fence */
 	struct hazptr_rec_priv *_Atomic next;	/* domain list, prepend-only */
 	_Atomic int state;
 	struct hazptr_rec_priv *tls_next;	/* owning thread's list */

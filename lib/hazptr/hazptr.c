@@ -71,9 +71,17 @@ static void atfork_prepare(void);
 static void atfork_parent(void);
 static void atfork_child(void);
 
-static struct hazptr_rec_priv *rec_priv(struct hazptr_rec *r)
+/* Handle (include/hazptr.h: the address, bit 0 set in seq_cst mode) to
+ * record, and back. */
+static struct hazptr_rec_priv *rec_priv(const struct hazptr_rec *h)
 {
-	return (struct hazptr_rec_priv *)r;	/* pub is the first member */
+	return (struct hazptr_rec_priv *)hazptr_rec_(h);	/* pub is first */
+}
+
+static struct hazptr_rec *rec_handle(struct hazptr_rec_priv *r)
+{
+	return (struct hazptr_rec *)((uintptr_t)&r->pub |
+				     (r->light ? 0 : HAZPTR_REC_FENCED_));
 }
 
 static unsigned int threshold_for(unsigned int slots)
@@ -208,7 +216,7 @@ static struct hazptr_rec_priv *rec_new(struct hazptr_domain *d, int state)
 		return NULL;
 	}
 	memset(r, 0, sizeof(*r));
-	r->pub.hp_light = d->fence == HAZPTR_FENCE_MEMBARRIER;
+	r->light = d->fence == HAZPTR_FENCE_MEMBARRIER;
 	for (unsigned int i = 0; i < HAZPTR_NR_SLOTS; i++)
 		atomic_init(&r->pub.hp_slot[i], NULL);
 	r->domain = d;
@@ -297,7 +305,7 @@ static struct hazptr_rec *rec_get_slow(struct hazptr_domain *d)
 		}
 		if (r->domain == d) {
 			tls_last = r;
-			return &r->pub;
+			return rec_handle(r);
 		}
 		pp = &r->tls_next;
 	}
@@ -309,7 +317,7 @@ static struct hazptr_rec *rec_get_slow(struct hazptr_domain *d)
 	tls_last = r;
 	/* Any non-NULL value makes thread_exit() run. */
 	pthread_setspecific(g_exit_key, &tls_recs);
-	return &r->pub;
+	return rec_handle(r);
 }
 
 struct hazptr_rec *hazptr_rec_get_(struct hazptr_domain *d, size_t abi)
@@ -320,7 +328,7 @@ struct hazptr_rec *hazptr_rec_get_(struct hazptr_domain *d, size_t abi)
 	d = resolve(d);
 	if (r && r->domain == d &&
 	    atomic_load_explicit(&r->state, memory_order_relaxed) == HP_REC_THREAD)
-		return &r->pub;
+		return rec_handle(r);
 	return rec_get_slow(d);
 }
 
@@ -334,7 +342,7 @@ struct hazptr_rec *hazptr_rec_alloc_(struct hazptr_domain *d, size_t abi)
 	if (!r)
 		return NULL;
 	atomic_fetch_add_explicit(&d->nexplicit, 1, memory_order_relaxed);
-	return &r->pub;
+	return rec_handle(r);
 }
 
 void hazptr_rec_free(struct hazptr_rec *pub)
@@ -388,18 +396,19 @@ static void push_retired(struct hazptr_domain *d, struct hazptr_obj *first,
  *     head = obj (obj->next = old head)  take head, head = NULL
  *   => the `old head` chain is on both sides: reclaimed twice.
  * x86 cost: membarrier mode: nothing (compiler barrier); seq_cst mode: one
- *   `lock or` (like the CAS it replaces).  Under LAZYMM_TSAN: a locked RMW
- *   on a thread-private word (see hazptr_full_fence_()).
+ *   `lock or` (like the CAS it replaces).  Under ThreadSanitizer
+ *   (HAZPTR_TSAN_): a locked RMW on a thread-private word (see
+ *   hazptr_full_fence_()).
  * The releases (rt_busy = 0, rt_steal = 0) and acquires (loads of them)
  * order the list itself: whichever side goes second sees the other's writes.
  */
 static bool cache_enter(struct hazptr_rec_priv *r)
 {
 	atomic_store_explicit(&r->rt_busy, 1, memory_order_relaxed);
-#ifdef LAZYMM_TSAN
+#if HAZPTR_TSAN_
 	hazptr_full_fence_();
 #else
-	if (r->pub.hp_light)
+	if (r->light)
 		atomic_signal_fence(memory_order_seq_cst);
 	else
 		atomic_thread_fence(memory_order_seq_cst);
@@ -770,7 +779,7 @@ unsigned int hazptr_scan(struct hazptr_domain *d, const void *addr,
 				continue;
 			matches++;
 			if (on_match)
-				on_match(arg, &r->pub, i, (void *)addr);
+				on_match(arg, rec_handle(r), i, (void *)addr);
 		}
 	}
 	return matches;
