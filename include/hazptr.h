@@ -133,6 +133,8 @@ struct hazptr_stats {
 	uint64_t pending;	/* retired, not yet reclaimed (exact when no scan runs) */
 	uint64_t reclaimed;	/* reclaim callbacks run so far */
 	uint64_t scans;		/* reclamation passes so far */
+	uint64_t handed_back;	/* found free by another thread's pass and
+				 * reclaimed by the thread that retired them */
 	unsigned int threshold;	/* current scan threshold */
 	unsigned int slots;	/* live slots = records * HAZPTR_NR_SLOTS */
 	unsigned int records;	/* records ever registered (they are recycled) */
@@ -374,6 +376,7 @@ struct hazptr_obj {
 	struct hazptr_obj *hp_next;
 	const void *hp_addr;		/* the address readers protect */
 	hazptr_reclaim_fn *hp_reclaim;
+	void *hp_owner;			/* library's: the retiring record */
 };
 
 /*

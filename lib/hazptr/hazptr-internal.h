@@ -26,6 +26,21 @@
 	 HAZPTR_RETIRE_BATCH_MAX_)
 #endif
 
+/*
+ * Local mode: while T / R (threshold over records) is at least this, each
+ * record scans its own retired list at T / R objects (retire_local() in
+ * hazptr.c); below it, records hand batches of HAZPTR_RETIRE_BATCH to the
+ * domain's shared list.  The local snapshot buffer holds
+ * HAZPTR_LOCAL_SNAP non-NULL slots (on the stack); more, and the batch
+ * goes to the shared list.
+ */
+#ifndef HAZPTR_LOCAL_MIN
+#define HAZPTR_LOCAL_MIN 128
+#endif
+#ifndef HAZPTR_LOCAL_SNAP
+#define HAZPTR_LOCAL_SNAP 64
+#endif
+
 /* Snapshots of at most this many slots are insertion-sorted, larger ones
  * qsort()ed (tests set 1 to run the qsort path). */
 #ifndef HAZPTR_SORT_SMALL
@@ -96,7 +111,33 @@ struct hazptr_rec_priv {
 	_Atomic unsigned int rt_n;		/* length of the rt_head list */
 	_Atomic int rt_busy;			/* owner is changing the cache */
 	_Atomic int rt_steal;			/* a stealer wants the cache */
+	/* Hand-back (reclaim.c): objects a pass found free, for this
+	 * record's thread to reclaim.  hb_head: pass -> owner; the rest
+	 * is the pass's scratch, under the domain lock. */
+	struct hazptr_obj *_Atomic hb_head HAZPTR_ALIGNED;
+	struct hazptr_obj *hb_first, *hb_last;
+	long hb_n;
+	struct hazptr_rec_priv *hb_touched;
 };
+
+/* Acquire: pairs with the release that inserts a record in rec_new().
+ * [pair:hp-rec-insert] */
+#define for_each_rec(d, r)						\
+	for ((r) = atomic_load_explicit(&(d)->records, memory_order_acquire); \
+	     (r); (r) = atomic_load_explicit(&(r)->next, memory_order_acquire))
+
+
+/* reclaim.c */
+HAZPTR_HIDDEN void push_retired(struct hazptr_domain *d, struct hazptr_obj *first,
+				struct hazptr_obj *last);
+HAZPTR_HIDDEN unsigned long scan_pass(struct hazptr_domain *d, struct hazptr_rec_priv *self,
+				      bool hand_back);
+HAZPTR_HIDDEN bool hb_collect(struct hazptr_domain *d, struct hazptr_rec_priv *self,
+			      struct hazptr_obj *obj, struct hazptr_rec_priv **touched);
+HAZPTR_HIDDEN void hb_publish(struct hazptr_domain *d, struct hazptr_rec_priv *touched);
+HAZPTR_HIDDEN long local_pass(struct hazptr_domain *d, struct hazptr_obj *chain,
+			      struct hazptr_obj **keep, struct hazptr_obj **keep_last);
+HAZPTR_HIDDEN unsigned long handback_drain(struct hazptr_domain *d, struct hazptr_rec_priv *r);
 
 struct hazptr_domain {
 	/* Retire's line: every hazptr_retire() touches it. */
@@ -104,6 +145,9 @@ struct hazptr_domain {
 	_Atomic long count;		/* objects on `retired` + reservations */
 	_Atomic unsigned int trigger;	/* count that starts a pass */
 	_Atomic unsigned int threshold;	/* T, as documented and reported */
+	_Atomic unsigned int local_limit; /* L = T / R in local mode, else 0 */
+	_Atomic long deferred;		/* on hand-back chains (reclaim.c) */
+	unsigned int defer_max;		/* D: their bound; under lock */
 
 	/* Scanner's line. */
 	struct hazptr_rec_priv *_Atomic records HAZPTR_ALIGNED;
@@ -116,6 +160,7 @@ struct hazptr_domain {
 	size_t scan_cap;
 	_Atomic uint64_t reclaimed;
 	_Atomic uint64_t scans;
+	_Atomic uint64_t handed_back;
 	struct hazptr_domain *g_next;	/* all domains, under g_lock */
 };
 

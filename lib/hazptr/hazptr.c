@@ -94,30 +94,60 @@ static unsigned int threshold_for(unsigned int slots)
 	return t > 0x7fffffffUL ? 0x7fffffffU : (unsigned int)t;
 }
 
-/* The shared-list count that starts a pass: T minus what `records` retire
- * caches may hold, so that shared + cached stays within T. */
-static unsigned int trigger_for(unsigned int records)
+/*
+ * The shared-list count that starts a pass: T minus what `records` retire
+ * caches may hold, so that shared + cached stays within T, minus D, the
+ * most the hand-back chains may hold (reclaim.c).  D is half of what is
+ * left once two records exist (a lone thread only hands back to itself,
+ * which it never does), and 0 when that is below 2: passes then run twice
+ * as often, which costs one more heavy fence per D objects.  *defer_max
+ * receives D.
+ */
+static unsigned int trigger_for(unsigned int records, unsigned int *defer_max,
+				unsigned int *local_limit)
 {
 	unsigned long t = threshold_for(records * HAZPTR_NR_SLOTS);
 	unsigned long cached = (unsigned long)records * (HAZPTR_RETIRE_BATCH - 1);
+	unsigned long left = t > cached ? t - cached : 1;
+	unsigned long dmax = records >= 2 ? left / 2 : 0;
+	unsigned long local = records ? t / records : t;
 
-	return t > cached ? (unsigned int)(t - cached) : 1;
+	/*
+	 * Local mode (few records): each record scans its own list at
+	 * L = T / R objects, so the records hold at most T together; the
+	 * shared list (exits, callbacks, overflowing snapshots) then gets
+	 * what is left of T as its trigger.
+	 */
+	if (local >= HAZPTR_LOCAL_MIN && HAZPTR_RETIRE_BATCH > 1) {
+		*local_limit = (unsigned int)local;
+		*defer_max = 0;
+		return t > local * records ? (unsigned int)(t - local * records) : 1;
+	}
+	*local_limit = 0;
+	if (dmax < 2)
+		dmax = 0;
+	*defer_max = (unsigned int)dmax;
+	return left - dmax > 0 ? (unsigned int)(left - dmax) : 1;
 }
 
 static void domain_init(struct hazptr_domain *d, unsigned int flags)
 {
+	unsigned int lim;
 	int rc;
 
 	memset(d, 0, sizeof(*d));
 	atomic_init(&d->retired, NULL);
 	atomic_init(&d->count, 0);
 	atomic_init(&d->threshold, threshold_for(0));
-	atomic_init(&d->trigger, trigger_for(0));
+	atomic_init(&d->trigger, trigger_for(0, &d->defer_max, &lim));
+	atomic_init(&d->local_limit, lim);
+	atomic_init(&d->deferred, 0);
 	atomic_init(&d->records, NULL);
 	atomic_init(&d->nrecords, 0);
 	atomic_init(&d->nexplicit, 0);
 	atomic_init(&d->reclaimed, 0);
 	atomic_init(&d->scans, 0);
+	atomic_init(&d->handed_back, 0);
 	d->fence = (flags & HAZPTR_DOMAIN_FENCE) ? HAZPTR_FENCE_SEQ_CST
 						 : hazptr_fence_mode();
 	rc = pthread_mutex_init(&d->lock, NULL);
@@ -186,12 +216,6 @@ enum hazptr_fence hazptr_domain_fence(const struct hazptr_domain *d)
 /* Records                                                             */
 /* ------------------------------------------------------------------ */
 
-/* Acquire: pairs with the release that inserts a record in rec_new().
- * [pair:hp-rec-insert] */
-#define for_each_rec(d, r)						\
-	for ((r) = atomic_load_explicit(&(d)->records, memory_order_acquire); \
-	     (r); (r) = atomic_load_explicit(&(r)->next, memory_order_acquire))
-
 static void rec_clear_slots(struct hazptr_rec_priv *r)
 {
 	hazptr_clear_all(&r->pub);
@@ -203,7 +227,7 @@ static struct hazptr_rec_priv *rec_new(struct hazptr_domain *d, int state)
 {
 	struct hazptr_rec_priv *r;
 	size_t need;
-	unsigned int nrec;
+	unsigned int nrec, lim;
 
 	if (tls_in_pass) {	/* registering from a reclaim callback */
 		errno = EDEADLK;
@@ -256,7 +280,9 @@ static struct hazptr_rec_priv *rec_new(struct hazptr_domain *d, int state)
 	atomic_store_explicit(&d->nrecords, nrec, memory_order_relaxed);
 	atomic_store_explicit(&d->threshold, threshold_for(nrec * HAZPTR_NR_SLOTS),
 			      memory_order_relaxed);
-	atomic_store_explicit(&d->trigger, trigger_for(nrec), memory_order_relaxed);
+	atomic_store_explicit(&d->trigger, trigger_for(nrec, &d->defer_max, &lim),
+			      memory_order_relaxed);
+	atomic_store_explicit(&d->local_limit, lim, memory_order_relaxed);
 	pthread_mutex_unlock(&d->lock);
 	return r;
 }
@@ -362,21 +388,6 @@ void hazptr_rec_free(struct hazptr_rec *pub)
 /* ------------------------------------------------------------------ */
 /* Retired lists                                                       */
 /* ------------------------------------------------------------------ */
-
-/* Push the chain first..last onto d's shared list.  [pair:hp-retire-push] */
-static void push_retired(struct hazptr_domain *d, struct hazptr_obj *first,
-			 struct hazptr_obj *last)
-{
-	struct hazptr_obj *head = atomic_load_explicit(&d->retired, memory_order_relaxed);
-
-	/* Release: the headers (and the retirer's unlink, which precedes
-	 * hazptr_retire()) happen before a pass that takes the list. */
-	do
-		last->hp_next = head;
-	while (!atomic_compare_exchange_weak_explicit(&d->retired, &head, first,
-						      memory_order_release,
-						      memory_order_relaxed));
-}
 
 /*
  * The retire cache handshake.  The owner changes its cache only between
@@ -501,6 +512,10 @@ static void thread_exit(void *unused)
 							  memory_order_relaxed);
 			}
 		}
+		/* What passes handed back to us: reclaim it now.  (A pass that
+		 * saw us as THREAD may still hand back a chain after this; it
+		 * waits, within D, for the record's next owner or a cleanup.) */
+		handback_drain(r->domain, r);
 		rec_clear_slots(r);
 		/* Release: our slot clears happen before the next owner's
 		 * claim (acquire in rec_claim()) and before destroy frees r. */
@@ -510,113 +525,22 @@ static void thread_exit(void *unused)
 	tls_last = NULL;
 }
 
-/* ------------------------------------------------------------------ */
-/* Reclamation passes                                                  */
-/* ------------------------------------------------------------------ */
-
-static int cmp_ptr(const void *a, const void *b)
+/* This thread's record in d, or NULL; never registers. */
+static struct hazptr_rec_priv *tls_find(struct hazptr_domain *d)
 {
-	uintptr_t x = (uintptr_t)*(const void *const *)a;
-	uintptr_t y = (uintptr_t)*(const void *const *)b;
+	struct hazptr_rec_priv *r = tls_last;
 
-	return x < y ? -1 : x > y;
-}
-
-/* Copy every non-NULL slot of d into d->scan_buf, sorted.  d->lock held. */
-static size_t snapshot_slots(struct hazptr_domain *d)
-{
-	struct hazptr_rec_priv *r;
-	const void **buf = d->scan_buf;
-	size_t n = 0;
-
-	for_each_rec(d, r) {
-		for (unsigned int i = 0; i < HAZPTR_NR_SLOTS; i++) {
-			/* Acquire: pairs with the release in hazptr_clear()
-			 * and hazptr_publish_().  [pair:hp-release] */
-			const void *v = atomic_load_explicit(&r->pub.hp_slot[i],
-							     memory_order_acquire);
-			if (v)
-				buf[n++] = v;
+	if (r && r->domain == d &&
+	    atomic_load_explicit(&r->state, memory_order_relaxed) == HP_REC_THREAD)
+		return r;
+	for (r = tls_recs; r; r = r->tls_next) {
+		if (r->domain == d &&
+		    atomic_load_explicit(&r->state, memory_order_relaxed) == HP_REC_THREAD) {
+			tls_last = r;
+			return r;
 		}
 	}
-	if (n <= HAZPTR_SORT_SMALL) {
-		for (size_t i = 1; i < n; i++) {
-			const void *v = buf[i];
-			size_t j = i;
-
-			for (; j > 0 && (uintptr_t)buf[j - 1] > (uintptr_t)v; j--)
-				buf[j] = buf[j - 1];
-			buf[j] = v;
-		}
-	} else {
-		qsort(buf, n, sizeof(*buf), cmp_ptr);
-	}
-	return n;
-}
-
-static bool in_snapshot(const void *const *buf, size_t n, const void *addr)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if ((uintptr_t)buf[mid] < (uintptr_t)addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < n && buf[lo] == addr;
-}
-
-/*
- * One reclamation pass.  Caller holds d->lock and has set tls_in_pass = d.
- * Returns the number of objects reclaimed.
- */
-static unsigned long scan_pass(struct hazptr_domain *d)
-{
-	struct hazptr_obj *batch, *obj, *next, *keep = NULL, *keep_last = NULL;
-	long taken, walked = 0, kept = 0;
-	unsigned long freed = 0;
-	size_t n;
-
-	/*
-	 * Take the counter first, then the list.  The counter also holds
-	 * reservations whose objects are not pushed yet; the correction below
-	 * carries them (and anything pushed after the exchange) forward.
-	 */
-	taken = atomic_exchange_explicit(&d->count, 0, memory_order_relaxed);
-	/* Acquire: the pushers' header writes, and the unlinks they did
-	 * before retiring, happen before what follows.
-	 * Pairs with the release CAS in push_retired().  [pair:hp-retire-push] */
-	batch = atomic_exchange_explicit(&d->retired, NULL, memory_order_acquire);
-	if (!batch) {
-		atomic_fetch_add_explicit(&d->count, taken, memory_order_relaxed);
-		return 0;
-	}
-	hazptr_heavy_fence_(d->fence);		/* [pair:hp-publish] */
-	n = snapshot_slots(d);
-
-	for (obj = batch; obj; obj = next) {
-		next = obj->hp_next;
-		walked++;
-		if (n && in_snapshot(d->scan_buf, n, obj->hp_addr)) {
-			obj->hp_next = keep;
-			keep = obj;
-			if (!keep_last)
-				keep_last = obj;
-			kept++;
-		} else {
-			obj->hp_reclaim(obj);
-			freed++;
-		}
-	}
-	if (keep)
-		push_retired(d, keep, keep_last);
-	atomic_fetch_add_explicit(&d->count, taken - walked + kept, memory_order_relaxed);
-	atomic_fetch_add_explicit(&d->reclaimed, freed, memory_order_relaxed);
-	atomic_fetch_add_explicit(&d->scans, 1, memory_order_relaxed);
-	return freed;
+	return NULL;
 }
 
 /*
@@ -644,27 +568,64 @@ static void publish(struct hazptr_domain *d, struct hazptr_obj *first,
 	tls_in_pass = d;
 	if (atomic_load_explicit(&d->count, memory_order_relaxed) >=
 	    (long)atomic_load_explicit(&d->trigger, memory_order_relaxed))
-		scan_pass(d);
+		scan_pass(d, tls_find(d), true);
 	tls_in_pass = NULL;
 	pthread_mutex_unlock(&d->lock);
 }
 
-/* This thread's record in d, or NULL; never registers. */
-static struct hazptr_rec_priv *tls_find(struct hazptr_domain *d)
+/*
+ * The record a retiring thread keeps its retired objects on: its own,
+ * registered here on the thread's first retire into d if it never
+ * protected in d (the one allocation retire makes, once per thread and
+ * domain; without it the objects go to the shared list).
+ */
+static struct hazptr_rec_priv *retire_rec(struct hazptr_domain *d)
 {
-	struct hazptr_rec_priv *r = tls_last;
+	struct hazptr_rec_priv *r = tls_find(d);
+	struct hazptr_rec *h;
 
-	if (r && r->domain == d &&
-	    atomic_load_explicit(&r->state, memory_order_relaxed) == HP_REC_THREAD)
+	if (r)
 		return r;
-	for (r = tls_recs; r; r = r->tls_next) {
-		if (r->domain == d &&
-		    atomic_load_explicit(&r->state, memory_order_relaxed) == HP_REC_THREAD) {
-			tls_last = r;
-			return r;
-		}
+	h = rec_get_slow(d);
+	return h ? rec_priv(h) : NULL;
+}
+
+/*
+ * Local mode: scan this thread's own list (first..., n objects) now.
+ * Objects are then reclaimed by the thread that retired them, with no
+ * shared write and no lock (see reclaim.c for why that matters).  The
+ * survivors go back on the record; a snapshot too large for the stack
+ * buffer sends the whole chain to the shared list instead.
+ */
+static void retire_local(struct hazptr_domain *d, struct hazptr_rec_priv *r,
+			 struct hazptr_obj *first, long n)
+{
+	struct hazptr_obj *keep, *keep_last;
+	long nkeep;
+
+	tls_in_pass = d;	/* callbacks' retires: shared list, no pass */
+	nkeep = local_pass(d, first, &keep, &keep_last);
+	tls_in_pass = NULL;
+	if (nkeep < 0) {	/* snapshot overflow */
+		struct hazptr_obj *last = first;
+
+		while (last->hp_next)
+			last = last->hp_next;
+		publish(d, first, last, n);
+		return;
 	}
-	return NULL;
+	if (!keep)
+		return;
+	if (cache_enter(r)) {
+		keep_last->hp_next = atomic_load_explicit(&r->rt_head, memory_order_relaxed);
+		atomic_store_explicit(&r->rt_head, keep, memory_order_relaxed);
+		atomic_store_explicit(&r->rt_n, atomic_load_explicit(&r->rt_n,
+				      memory_order_relaxed) + (unsigned int)nkeep,
+				      memory_order_relaxed);
+		cache_exit(r);
+	} else {		/* a cleanup is taking the caches */
+		publish(d, keep, keep_last, nkeep);
+	}
 }
 
 void hazptr_retire(struct hazptr_domain *d, struct hazptr_obj *obj,
@@ -678,25 +639,48 @@ void hazptr_retire(struct hazptr_domain *d, struct hazptr_obj *obj,
 	d = resolve(d);
 	obj->hp_addr = addr;
 	obj->hp_reclaim = reclaim;
-	if (HAZPTR_RETIRE_BATCH > 1 && !tls_in_pass && (r = tls_find(d)) &&
+	obj->hp_owner = NULL;
+	if (HAZPTR_RETIRE_BATCH > 1 && !tls_in_pass && (r = retire_rec(d)) &&
 	    cache_enter(r)) {
 		unsigned int n = atomic_load_explicit(&r->rt_n, memory_order_relaxed) + 1;
+		unsigned int local = atomic_load_explicit(&d->local_limit, memory_order_relaxed);
 		struct hazptr_obj *first, *last;
 		long taken;
 
+		obj->hp_owner = r;
 		obj->hp_next = atomic_load_explicit(&r->rt_head, memory_order_relaxed);
 		atomic_store_explicit(&r->rt_head, obj, memory_order_relaxed);
-		if (n < HAZPTR_RETIRE_BATCH) {
+		if (n < (local ? local : HAZPTR_RETIRE_BATCH)) {
 			atomic_store_explicit(&r->rt_n, n, memory_order_relaxed);
 			cache_exit(r);
+			return;
+		}
+		if (local) {
+			/* All of the cache, without walking it. */
+			atomic_store_explicit(&r->rt_head, NULL, memory_order_relaxed);
+			atomic_store_explicit(&r->rt_n, 0, memory_order_relaxed);
+			cache_exit(r);
+			retire_local(d, r, obj, n);
 			return;
 		}
 		taken = cache_take(r, &first, &last);
 		cache_exit(r);
 		publish(d, first, last, taken);
+		/* Once per batch: reclaim what passes found free among the
+		 * objects this thread retired (reclaim.c, hand-back). */
+		handback_drain(d, r);
 		return;
 	}
 	publish(d, obj, obj, 1);
+}
+
+/* Reclaim every record's hand-back chain.  Caller holds d->lock. */
+static void drain_all(struct hazptr_domain *d)
+{
+	struct hazptr_rec_priv *r;
+
+	for_each_rec(d, r)
+		handback_drain(d, r);
 }
 
 int hazptr_cleanup(struct hazptr_domain *d)
@@ -708,11 +692,12 @@ int hazptr_cleanup(struct hazptr_domain *d)
 		return -EDEADLK;
 	pthread_mutex_lock(&d->lock);
 	tls_in_pass = d;
+	drain_all(d);
 	steal_caches(d);
 	do {
 		before = tls_cb_retired;
 		/* Repeat only for objects our own callbacks retired. */
-	} while (scan_pass(d) > 0 && tls_cb_retired != before);
+	} while (scan_pass(d, NULL, false) > 0 && tls_cb_retired != before);
 	tls_in_pass = NULL;
 	pthread_mutex_unlock(&d->lock);
 	return 0;
@@ -798,13 +783,15 @@ int hazptr_domain_stats(struct hazptr_domain *d, struct hazptr_stats *st)
 	if (!st)
 		return -EINVAL;
 	d = resolve(d);
-	c = atomic_load_explicit(&d->count, memory_order_relaxed);
+	c = atomic_load_explicit(&d->count, memory_order_relaxed) +
+	    atomic_load_explicit(&d->deferred, memory_order_relaxed);
 	for_each_rec(d, r)
 		c += atomic_load_explicit(&r->rt_n, memory_order_relaxed);
 	nrec = atomic_load_explicit(&d->nrecords, memory_order_relaxed);
 	st->pending = c > 0 ? (uint64_t)c : 0;
 	st->reclaimed = atomic_load_explicit(&d->reclaimed, memory_order_relaxed);
 	st->scans = atomic_load_explicit(&d->scans, memory_order_relaxed);
+	st->handed_back = atomic_load_explicit(&d->handed_back, memory_order_relaxed);
 	st->threshold = atomic_load_explicit(&d->threshold, memory_order_relaxed);
 	st->records = nrec;
 	st->slots = nrec * HAZPTR_NR_SLOTS;
@@ -898,9 +885,10 @@ int hazptr_domain_destroy(struct hazptr_domain *d)
 		return -EBUSY;
 	}
 	tls_in_pass = d;
+	drain_all(d);
 	steal_caches(d);
 	do
-		freed = scan_pass(d);
+		freed = scan_pass(d, NULL, false);
 	while (freed && atomic_load_explicit(&d->retired, memory_order_acquire));
 	tls_in_pass = NULL;
 	if (atomic_load_explicit(&d->retired, memory_order_acquire)) {

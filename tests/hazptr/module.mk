@@ -1,5 +1,6 @@
 # tests/hazptr: unit, lifecycle, torture and store-buffering tests, plus the
-# same programs rebuilt with boundary constants (tiny.h), and sb-broken, the
+# same programs rebuilt with boundary constants (tiny.h) and with local mode
+# off (lib-shared.c: shared list and hand-back), and sb-broken, the
 # SB test with its own fence-less reader (SB_BROKEN_READER, test-local).
 # The list is tests.list.
 
@@ -7,9 +8,10 @@ HZT := $(B)/tests/hazptr
 
 HZ_PROGS  := unit torture lifecycle sb
 HZ_TINY   := unit-tiny torture-tiny lifecycle-tiny
+HZ_SHARED := unit-shared torture-shared lifecycle-shared
 HZ_BROKEN := sb-broken
 
-HZ_BINS := $(addprefix $(HZT)/hazptr-,$(HZ_PROGS) $(HZ_TINY) $(HZ_BROKEN))
+HZ_BINS := $(addprefix $(HZT)/hazptr-,$(HZ_PROGS) $(HZ_TINY) $(HZ_SHARED) $(HZ_BROKEN))
 
 TEST_BINS  += $(HZ_BINS)
 TEST_LISTS += tests/hazptr/tests.list
@@ -18,6 +20,9 @@ $(addprefix $(HZT)/hazptr-,$(HZ_PROGS)): $(HZT)/hazptr-%: $(HZT)/%.o $(B)/libhaz
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 $(addprefix $(HZT)/hazptr-,$(HZ_TINY)): $(HZT)/hazptr-%: $(HZT)/%.o $(HZT)/lib-tiny.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+$(addprefix $(HZT)/hazptr-,$(HZ_SHARED)): $(HZT)/hazptr-%: $(HZT)/%.o $(HZT)/lib-shared.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 $(addprefix $(HZT)/hazptr-,$(HZ_BROKEN)): $(HZT)/hazptr-%: $(HZT)/%.o $(B)/libhazptr.a
