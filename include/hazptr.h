@@ -141,6 +141,19 @@ struct hazptr_stats {
 };
 int hazptr_domain_stats(struct hazptr_domain *d, struct hazptr_stats *st);
 
+/*
+ * Time-based trigger.  A thread that retires into d runs a reclamation pass
+ * over what it (local mode) or the domain (shared mode) holds once `ns`
+ * nanoseconds have passed since its last pass, even below the count limits,
+ * so memory does not stay pinned while retires are slow.  Checked every
+ * HAZPTR_DELAY_CHECK (32) retires of a thread; a thread that stops retiring
+ * needs hazptr_cleanup() or the reclamation worker.  Default
+ * HAZPTR_DELAY_DEFAULT_NS (1 s); 0 turns the trigger off.  Returns 0.
+ */
+#define HAZPTR_DELAY_DEFAULT_NS 1000000000ull
+#define HAZPTR_DELAY_CHECK 32
+int hazptr_domain_set_delay(struct hazptr_domain *d, uint64_t ns);
+
 /* ------------------------------------------------------------------ */
 /* Records and the read side                                           */
 /* ------------------------------------------------------------------ */

@@ -27,15 +27,15 @@
 #endif
 
 /*
- * Local mode: while T / R (threshold over records) is at least this, each
- * record scans its own retired list at T / R objects (retire_local() in
- * hazptr.c); below it, records hand batches of HAZPTR_RETIRE_BATCH to the
- * domain's shared list.  The local snapshot buffer holds
+ * Local mode: while L = min(T, 2T / R) (T the threshold, R the records) is
+ * at least this, each record scans its own retired list at L objects
+ * (retire_local() in hazptr.c); below it, records hand batches of
+ * HAZPTR_RETIRE_BATCH to the domain's shared list.  The local snapshot buffer holds
  * HAZPTR_LOCAL_SNAP non-NULL slots (on the stack); more, and the batch
  * goes to the shared list.
  */
 #ifndef HAZPTR_LOCAL_MIN
-#define HAZPTR_LOCAL_MIN 128
+#define HAZPTR_LOCAL_MIN 256
 #endif
 #ifndef HAZPTR_LOCAL_SNAP
 #define HAZPTR_LOCAL_SNAP 64
@@ -82,6 +82,7 @@ static inline void hazptr_full_fence_(void)
 }
 
 /* fence.c */
+HAZPTR_HIDDEN uint64_t hazptr_now_ns_(void);
 HAZPTR_HIDDEN void hazptr_heavy_fence_(enum hazptr_fence mode);
 HAZPTR_HIDDEN void hazptr_fence_atfork_child_(void);
 
@@ -111,6 +112,8 @@ struct hazptr_rec_priv {
 	_Atomic unsigned int rt_n;		/* length of the rt_head list */
 	_Atomic int rt_busy;			/* owner is changing the cache */
 	_Atomic int rt_steal;			/* a stealer wants the cache */
+	uint64_t last_scan_ns;			/* owner: its last local pass */
+	unsigned int since_check;		/* owner: retires since a clock read */
 	/* Hand-back (reclaim.c): objects a pass found free, for this
 	 * record's thread to reclaim.  hb_head: pass -> owner; the rest
 	 * is the pass's scratch, under the domain lock. */
@@ -145,7 +148,9 @@ struct hazptr_domain {
 	_Atomic long count;		/* objects on `retired` + reservations */
 	_Atomic unsigned int trigger;	/* count that starts a pass */
 	_Atomic unsigned int threshold;	/* T, as documented and reported */
-	_Atomic unsigned int local_limit; /* L = T / R in local mode, else 0 */
+	_Atomic unsigned int local_limit; /* L = min(T, 2T/R) in local mode, else 0 */
+	_Atomic uint64_t delay_ns;	/* time-based trigger; 0: off */
+	_Atomic uint64_t last_pass_ns;	/* shared mode: last pass (monotonic) */
 	_Atomic long deferred;		/* on hand-back chains (reclaim.c) */
 	unsigned int defer_max;		/* D: their bound; under lock */
 

@@ -110,18 +110,20 @@ static unsigned int trigger_for(unsigned int records, unsigned int *defer_max,
 	unsigned long cached = (unsigned long)records * (HAZPTR_RETIRE_BATCH - 1);
 	unsigned long left = t > cached ? t - cached : 1;
 	unsigned long dmax = records >= 2 ? left / 2 : 0;
-	unsigned long local = records ? t / records : t;
+	unsigned long local = records > 2 ? 2 * t / records : t;
 
 	/*
 	 * Local mode (few records): each record scans its own list at
-	 * L = T / R objects, so the records hold at most T together; the
-	 * shared list (exits, callbacks, overflowing snapshots) then gets
-	 * what is left of T as its trigger.
+	 * L = min(T, 2T / R) objects (a thread's first pass comes with its
+	 * T-th retire at the latest), so the records hold at most 2T; the
+	 * shared list (exits, callbacks, overflowing snapshots) gets what is
+	 * left of 2T (< R) as its trigger, and its 2t + W0 fit in the 2H of
+	 * the documented bound 2(T + H).
 	 */
 	if (local >= HAZPTR_LOCAL_MIN && HAZPTR_RETIRE_BATCH > 1) {
 		*local_limit = (unsigned int)local;
 		*defer_max = 0;
-		return t > local * records ? (unsigned int)(t - local * records) : 1;
+		return 2 * t > local * records ? (unsigned int)(2 * t - local * records) : 1;
 	}
 	*local_limit = 0;
 	if (dmax < 2)
@@ -148,6 +150,8 @@ static void domain_init(struct hazptr_domain *d, unsigned int flags)
 	atomic_init(&d->reclaimed, 0);
 	atomic_init(&d->scans, 0);
 	atomic_init(&d->handed_back, 0);
+	atomic_init(&d->delay_ns, HAZPTR_DELAY_DEFAULT_NS);
+	atomic_init(&d->last_pass_ns, hazptr_now_ns_());
 	d->fence = (flags & HAZPTR_DOMAIN_FENCE) ? HAZPTR_FENCE_SEQ_CST
 						 : hazptr_fence_mode();
 	rc = pthread_mutex_init(&d->lock, NULL);
@@ -338,6 +342,8 @@ static struct hazptr_rec *rec_get_slow(struct hazptr_domain *d)
 	r = rec_claim(d, HP_REC_THREAD);
 	if (!r)
 		return NULL;
+	r->last_scan_ns = hazptr_now_ns_();	/* time trigger: from now */
+	r->since_check = 0;
 	r->tls_next = tls_recs;
 	tls_recs = r;
 	tls_last = r;
@@ -549,7 +555,7 @@ static struct hazptr_rec_priv *tls_find(struct hazptr_domain *d)
  * and runs a pass (waiting for a running one first): see the bound above.
  */
 static void publish(struct hazptr_domain *d, struct hazptr_obj *first,
-		    struct hazptr_obj *last, long n)
+		    struct hazptr_obj *last, long n, bool force)
 {
 	long c = atomic_fetch_add_explicit(&d->count, n, memory_order_relaxed) + n;
 
@@ -559,14 +565,14 @@ static void publish(struct hazptr_domain *d, struct hazptr_obj *first,
 			tls_cb_retired += (unsigned long)n;
 		return;
 	}
-	if (c < (long)atomic_load_explicit(&d->trigger, memory_order_relaxed)) {
+	if (c < (long)atomic_load_explicit(&d->trigger, memory_order_relaxed) && !force) {
 		push_retired(d, first, last);
 		return;
 	}
 	pthread_mutex_lock(&d->lock);
 	push_retired(d, first, last);
 	tls_in_pass = d;
-	if (atomic_load_explicit(&d->count, memory_order_relaxed) >=
+	if (force || atomic_load_explicit(&d->count, memory_order_relaxed) >=
 	    (long)atomic_load_explicit(&d->trigger, memory_order_relaxed))
 		scan_pass(d, tls_find(d), true);
 	tls_in_pass = NULL;
@@ -591,6 +597,36 @@ static struct hazptr_rec_priv *retire_rec(struct hazptr_domain *d)
 }
 
 /*
+ * The time-based trigger (hazptr_domain_set_delay()): every
+ * HAZPTR_DELAY_CHECK retires, read the clock; due once the delay has passed
+ * since this thread's last local pass (local mode) or the domain's last
+ * pass (shared mode).  r->since_check == HAZPTR_DELAY_CHECK tells the
+ * caller the shared-mode pass is forced.
+ */
+static bool delay_due(struct hazptr_domain *d, struct hazptr_rec_priv *r, bool local)
+{
+	uint64_t delay, last;
+
+	if (++r->since_check < HAZPTR_DELAY_CHECK)
+		return false;
+	delay = atomic_load_explicit(&d->delay_ns, memory_order_relaxed);
+	last = local ? r->last_scan_ns
+		     : atomic_load_explicit(&d->last_pass_ns, memory_order_relaxed);
+	if (delay && hazptr_now_ns_() - last >= delay)
+		return true;		/* since_check stays at the mark */
+	r->since_check = 0;
+	return false;
+}
+
+int hazptr_domain_set_delay(struct hazptr_domain *d, uint64_t ns)
+{
+	d = resolve(d);
+	atomic_store_explicit(&d->last_pass_ns, hazptr_now_ns_(), memory_order_relaxed);
+	atomic_store_explicit(&d->delay_ns, ns, memory_order_relaxed);
+	return 0;
+}
+
+/*
  * Local mode: scan this thread's own list (first..., n objects) now.
  * Objects are then reclaimed by the thread that retired them, with no
  * shared write and no lock (see reclaim.c for why that matters).  The
@@ -605,13 +641,16 @@ static void retire_local(struct hazptr_domain *d, struct hazptr_rec_priv *r,
 
 	tls_in_pass = d;	/* callbacks' retires: shared list, no pass */
 	nkeep = local_pass(d, first, &keep, &keep_last);
+	if (atomic_load_explicit(&d->delay_ns, memory_order_relaxed))
+		r->last_scan_ns = hazptr_now_ns_();
+	r->since_check = 0;
 	tls_in_pass = NULL;
 	if (nkeep < 0) {	/* snapshot overflow */
 		struct hazptr_obj *last = first;
 
 		while (last->hp_next)
 			last = last->hp_next;
-		publish(d, first, last, n);
+		publish(d, first, last, n, false);
 		return;
 	}
 	if (!keep)
@@ -624,7 +663,7 @@ static void retire_local(struct hazptr_domain *d, struct hazptr_rec_priv *r,
 				      memory_order_relaxed);
 		cache_exit(r);
 	} else {		/* a cleanup is taking the caches */
-		publish(d, keep, keep_last, nkeep);
+		publish(d, keep, keep_last, nkeep, false);
 	}
 }
 
@@ -650,7 +689,7 @@ void hazptr_retire(struct hazptr_domain *d, struct hazptr_obj *obj,
 		obj->hp_owner = r;
 		obj->hp_next = atomic_load_explicit(&r->rt_head, memory_order_relaxed);
 		atomic_store_explicit(&r->rt_head, obj, memory_order_relaxed);
-		if (n < (local ? local : HAZPTR_RETIRE_BATCH)) {
+		if (n < (local ? local : HAZPTR_RETIRE_BATCH) && !delay_due(d, r, local)) {
 			atomic_store_explicit(&r->rt_n, n, memory_order_relaxed);
 			cache_exit(r);
 			return;
@@ -665,13 +704,18 @@ void hazptr_retire(struct hazptr_domain *d, struct hazptr_obj *obj,
 		}
 		taken = cache_take(r, &first, &last);
 		cache_exit(r);
-		publish(d, first, last, taken);
+		if (r->since_check == HAZPTR_DELAY_CHECK) {	/* delay_due() */
+			r->since_check = 0;
+			publish(d, first, last, taken, true);
+		} else {
+			publish(d, first, last, taken, false);
+		}
 		/* Once per batch: reclaim what passes found free among the
 		 * objects this thread retired (reclaim.c, hand-back). */
 		handback_drain(d, r);
 		return;
 	}
-	publish(d, obj, obj, 1);
+	publish(d, obj, obj, 1, false);
 }
 
 /* Reclaim every record's hand-back chain.  Caller holds d->lock. */

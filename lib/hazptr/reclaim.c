@@ -147,6 +147,8 @@ unsigned long scan_pass(struct hazptr_domain *d, struct hazptr_rec_priv *self,
 	atomic_fetch_add_explicit(&d->count, taken - walked + kept, memory_order_relaxed);
 	atomic_fetch_add_explicit(&d->reclaimed, freed, memory_order_relaxed);
 	atomic_fetch_add_explicit(&d->scans, 1, memory_order_relaxed);
+	if (atomic_load_explicit(&d->delay_ns, memory_order_relaxed))
+		atomic_store_explicit(&d->last_pass_ns, hazptr_now_ns_(), memory_order_relaxed);
 	return freed;
 }
 

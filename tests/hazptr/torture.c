@@ -290,12 +290,13 @@ static void *churn(void *arg)
 static void usage(const char *argv0)
 {
 	fprintf(stderr, "usage: %s [--reads N] [--min-seconds S] [--readers N] [--seconds MAX]\n"
-		"          [--seed S] [--busted]\n"
+		"          [--seed S] [--delay-us D] [--busted]\n"
 		"  --reads N        stop after N reads in total (default 10000000)\n"
 		"  --min-seconds S  but run at least S seconds (default 0)\n"
 		"  --readers N      looping reader threads (default 2)\n"
 		"  --seconds S      fail if the reads take longer than S (default 240)\n"
 		"  --seed S         reader seeds (default 1)\n"
+		"  --delay-us D     hazptr_domain_set_delay(D us): time-triggered passes\n"
 		"  --busted         reclaim at once instead of retiring: must FAIL\n", argv0);
 	exit(2);
 }
@@ -319,6 +320,8 @@ static uint64_t parse_u64(const char *argv0, const char *opt, const char *v)
 int main(int argc, char **argv)
 {
 	uint64_t seed = 1, max_s = 240, hist[NBUCKETS] = { 0 }, bad = 0, t0, ns;
+	uint64_t delay_us = 0;
+	bool delay_set = false;
 	pthread_t wt, st, ct;
 	struct sigaction sa;
 	struct hazptr_stats hs;
@@ -336,6 +339,8 @@ int main(int argc, char **argv)
 			seed = parse_u64(argv[0], argv[i], argv[i + 1]), i++;
 		else if (!strcmp(argv[i], "--min-seconds"))
 			min_ns = parse_u64(argv[0], argv[i], argv[i + 1]) * 1000000000ull, i++;
+		else if (!strcmp(argv[i], "--delay-us"))
+			delay_us = parse_u64(argv[0], argv[i], argv[i + 1]), i++, delay_set = true;
 		else if (!strcmp(argv[i], "--busted"))
 			busted = true;
 		else
@@ -344,6 +349,8 @@ int main(int argc, char **argv)
 	if (nreaders < 1 || nreaders > 64)
 		usage(argv[0]);
 	dom = hazptr_domain_create(0);
+	if (dom && delay_set)
+		hazptr_domain_set_delay(dom, delay_us * 1000);
 	if (!dom)
 		DIE("hazptr_domain_create: %s", strerror(errno));
 	printf("hazptr torture: reads=%llu min_seconds=%llu readers=%u max_seconds=%llu "
