@@ -19,7 +19,8 @@
  *
  * Conventions: actions return 0 or -errno; create calls return NULL and set
  * errno; try-calls return bool or a pointer.  protect/clear/retire never
- * fail and never allocate.  Misuse (NULL retire, double clear, slot index out
+ * fail; protect/clear never allocate, retire only the thread's record on
+ * its first retire into a domain.  Misuse (NULL retire, double clear, slot index out
  * of range) aborts with a message naming the call; range checks on the inline
  * fast path are compiled in only when HAZPTR_DEBUG is nonzero (the default
  * unless NDEBUG is defined).
@@ -309,6 +310,49 @@ static inline void *hazptr_protect(struct hazptr_rec *r, unsigned int i,
 }
 
 /*
+ * Batch protection: protect *srcs[k] with slot first + k for k < n, and
+ * return the protected pointers in out[k].  All n slots are published
+ * before one reader fence, then every source is re-loaded; only a source
+ * that changed is published and checked again (the others keep their
+ * protection).  In seq_cst mode that is one fence for n objects instead of
+ * n (folly's hazptr_array).  first + n must not exceed HAZPTR_NR_SLOTS
+ * (checked in debug builds).  Each out[k] stays valid until its slot is
+ * cleared or reused.
+ */
+static inline void hazptr_protect_many(struct hazptr_rec *h, unsigned int first,
+				       unsigned int n, void *_Atomic const *const *srcs,
+				       void **out)
+{
+	struct hazptr_rec *r = hazptr_rec_(h);
+	unsigned int k, changed;
+
+	if (HAZPTR_DEBUG && (first >= HAZPTR_NR_SLOTS || n > HAZPTR_NR_SLOTS - first))
+		hazptr_die_slot_("hazptr_protect_many", first + n - 1);
+	for (k = 0; k < n; k++)
+		out[k] = atomic_load_explicit(srcs[k], memory_order_relaxed);
+	for (k = 0; k + 1 < n; k++)	/* the last one publishes with the fence */
+		atomic_store_explicit(&r->hp_slot[first + k], out[k],
+				      memory_order_release);	/* [pair:hp-release] */
+	if (n == 0)
+		return;
+	do {
+		hazptr_publish_(h, first + n - 1, out[n - 1]);	/* [pair:hp-publish] */
+		changed = 0;
+		for (k = 0; k < n; k++) {
+			void *q = atomic_load_explicit(srcs[k], HAZPTR_RELOAD_ORDER_);
+
+			if (!hazptr_ptr_eq(out[k], q)) {
+				out[k] = q;
+				if (k + 1 < n)
+					atomic_store_explicit(&r->hp_slot[first + k], q,
+							      memory_order_release);
+				changed++;
+			}
+		}
+	} while (changed);
+}
+
+/*
  * One attempt: protect *ptr with slot i if *src still holds it.  On success
  * returns true (and *ptr is the value re-read from *src).  On failure clears
  * the slot, stores the new value of *src into *ptr and returns false.
@@ -395,10 +439,13 @@ struct hazptr_obj {
 /*
  * Hand obj to domain d.  addr is the address readers protect (usually the
  * object containing obj); reclaim(obj) runs once no slot holds addr.  The
- * caller must already have unlinked addr from every source.  Allocation-free
- * and lock-free below the scan threshold; the call that crosses it runs a
- * reclamation pass (and waits for one already running if the domain is over
- * its threshold).  Reclaim callbacks run on the scanning thread with the
+ * caller must already have unlinked addr from every source.  Lock-free
+ * below the limits.  With few threads each thread keeps what it retires and
+ * scans it itself at min(T, 2T/R) objects (local mode); with many, batches
+ * go to the domain's shared list and the call that crosses its trigger runs
+ * a pass (waiting for one already running).  The thread's first retire
+ * into d registers its record (the only allocation; on failure the object
+ * goes to the shared list).  Reclaim callbacks run on the scanning thread with the
  * domain's scan lock held: they may retire (into any domain; no pass starts
  * from inside a callback) but must not call hazptr_cleanup() or destroy.
  * obj, addr or reclaim NULL: abort with a message.

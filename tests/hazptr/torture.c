@@ -162,10 +162,26 @@ static void *writer(void *arg)
 	return NULL;
 }
 
+static bool many;	/* --many: readers use hazptr_protect_many() */
+
 static int read_once(struct hazptr_rec *r, unsigned int slot, uint64_t *seed, bool delays)
 {
-	struct tobj *p = HAZPTR_PROTECT(r, slot, &cur);
-	int age = atomic_load_explicit(&p->age, memory_order_relaxed), age2;
+	struct tobj *p, *p0 = NULL;
+	int age, age2;
+
+	if (many && slot + 1 < HAZPTR_NR_SLOTS) {
+		/* Two protections of `cur` in one call; both are checked. */
+		void *_Atomic const *srcs[2] = { (void *_Atomic const *)&cur,
+						 (void *_Atomic const *)&cur };
+		void *out[2];
+
+		hazptr_protect_many(r, slot, 2, srcs, out);
+		p0 = out[0];
+		p = out[1];
+	} else {
+		p = HAZPTR_PROTECT(r, slot, &cur);
+	}
+	age = atomic_load_explicit(&p->age, memory_order_relaxed);
 
 	if (delays) {
 		uint64_t x = t_rand(seed);
@@ -178,6 +194,13 @@ static int read_once(struct hazptr_rec *r, unsigned int slot, uint64_t *seed, bo
 		}
 	}
 	age2 = atomic_load_explicit(&p->age, memory_order_relaxed);
+	if (p0) {
+		int a0 = atomic_load_explicit(&p0->age, memory_order_relaxed);
+
+		hazptr_clear(r, slot + 1);	/* the caller clears `slot` */
+		if (a0 > age2 || a0 < 0)
+			age2 = a0;
+	}
 	return age2 > age || age2 < 0 ? age2 : age;
 }
 
@@ -290,13 +313,14 @@ static void *churn(void *arg)
 static void usage(const char *argv0)
 {
 	fprintf(stderr, "usage: %s [--reads N] [--min-seconds S] [--readers N] [--seconds MAX]\n"
-		"          [--seed S] [--delay-us D] [--busted]\n"
+		"          [--seed S] [--delay-us D] [--many] [--busted]\n"
 		"  --reads N        stop after N reads in total (default 10000000)\n"
 		"  --min-seconds S  but run at least S seconds (default 0)\n"
 		"  --readers N      looping reader threads (default 2)\n"
 		"  --seconds S      fail if the reads take longer than S (default 240)\n"
 		"  --seed S         reader seeds (default 1)\n"
 		"  --delay-us D     hazptr_domain_set_delay(D us): time-triggered passes\n"
+		"  --many           readers protect through hazptr_protect_many()\n"
 		"  --busted         reclaim at once instead of retiring: must FAIL\n", argv0);
 	exit(2);
 }
@@ -341,6 +365,8 @@ int main(int argc, char **argv)
 			min_ns = parse_u64(argv[0], argv[i], argv[i + 1]) * 1000000000ull, i++;
 		else if (!strcmp(argv[i], "--delay-us"))
 			delay_us = parse_u64(argv[0], argv[i], argv[i + 1]), i++, delay_set = true;
+		else if (!strcmp(argv[i], "--many"))
+			many = true;
 		else if (!strcmp(argv[i], "--busted"))
 			busted = true;
 		else
