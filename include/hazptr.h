@@ -461,6 +461,86 @@ void hazptr_retire(struct hazptr_domain *d, struct hazptr_obj *obj,
 int hazptr_cleanup(struct hazptr_domain *d);
 
 /* ------------------------------------------------------------------ */
+/* Refcount promotion (hpref)                                          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A hazard-pointer protection is cheap but pins a slot; a reader that must
+ * block, or hand the object to another thread, turns it into a counted
+ * reference first, and back afterwards (Desnoyers' hpref prototype).  The
+ * object embeds a struct hazptr_ref whose count is the number of counted
+ * references; whoever drops the last one retires the object (so a reader
+ * still protecting it keeps it alive).  The updater that unlinks an object
+ * drops the reference the source held.
+ */
+struct hazptr_ref {
+	_Atomic long count;
+};
+
+static inline void hazptr_ref_init(struct hazptr_ref *ref, long count)
+{
+	atomic_init(&ref->count, count);
+}
+
+/*
+ * Slot i of r protects the object that embeds ref.  Take a counted
+ * reference if the object is still live (count > 0) and end the slot's
+ * protection: true.  false if the count already reached 0 (the object is
+ * being retired): the slot still protects it; clear it and retry from the
+ * source.
+ */
+static inline bool hazptr_ref_promote(struct hazptr_rec *r, unsigned int i,
+				      struct hazptr_ref *ref)
+{
+	long c = atomic_load_explicit(&ref->count, memory_order_relaxed);
+
+	HAZPTR_CHECK_SLOT_("hazptr_ref_promote", i);
+	do {
+		if (c <= 0)
+			return false;
+	} while (!atomic_compare_exchange_weak_explicit(&ref->count, &c, c + 1,
+							memory_order_relaxed,
+							memory_order_relaxed));
+	/* The count now keeps the object; the slot's release store orders
+	 * our accesses under the protection before a scanner's acquire. */
+	hazptr_clear(r, i);
+	return true;
+}
+
+/*
+ * Drop a counted reference.  The last one retires obj (address addr,
+ * callback reclaim) into d: it is reclaimed once no slot holds addr.
+ * Orders: everything this thread did with the object  before  the drop
+ * (release), and the last dropper's retire after every other drop
+ * (acquire).  Returns true if this call retired the object.
+ */
+static inline bool hazptr_ref_put(struct hazptr_domain *d, struct hazptr_ref *ref,
+				  struct hazptr_obj *obj, const void *addr,
+				  hazptr_reclaim_fn *reclaim)
+{
+	if (atomic_fetch_sub_explicit(&ref->count, 1, memory_order_acq_rel) != 1)
+		return false;
+	hazptr_retire(d, obj, addr, reclaim);
+	return true;
+}
+
+/*
+ * Back from a counted reference to a protection: publish addr in slot i,
+ * then drop the reference (which may retire the object; the slot keeps it
+ * until cleared).  The publish needs no validation, because the reference
+ * keeps the object from being retired until the drop, and the drop's
+ * release orders the slot store before whoever retires it.
+ */
+static inline void hazptr_ref_demote(struct hazptr_domain *d, struct hazptr_rec *r,
+				     unsigned int i, struct hazptr_ref *ref,
+				     struct hazptr_obj *obj, const void *addr,
+				     hazptr_reclaim_fn *reclaim)
+{
+	hazptr_reset(r, i, (void *)addr);
+	hazptr_ref_put(d, ref, obj, addr, reclaim);
+}
+
+/* ------------------------------------------------------------------ */
 /* Synchronous, kernel-style calls                                     */
 /* ------------------------------------------------------------------ */
 

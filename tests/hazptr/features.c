@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * features.c - unit tests of the features beyond classic hazard pointers:
- * the time-based trigger (hazptr_domain_set_delay()) and batch protection
- * (hazptr_protect_many()).  Deterministic: no
+ * the time-based trigger (hazptr_domain_set_delay()), batch protection
+ * (hazptr_protect_many()) and refcount promotion (hazptr_ref_*), the last
+ * with a small age torture as well.  Apart from that torture,
+ * deterministic: no
  * assertion depends on how fast the machine is; a sleep only ensures that
  * at least the configured delay has passed on the monotonic clock.
  * Built against libhazptr.a (local mode) and lib-shared.o (shared mode).
@@ -141,12 +143,182 @@ static void test_protect_many(void)
 	printf("ok   batch protection: %d slots in one call, held across cleanup\n", N);
 }
 
+/* ---- refcount promotion ---- */
+
+struct rnode {
+	_Atomic int age;		/* 0 live, 1 unlinked, 2 reclaimed */
+	struct hazptr_ref ref;
+	struct hazptr_obj hp;
+	struct rnode *grave_next;
+};
+
+static pthread_mutex_t grave_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct rnode *grave;
+
+/* Reclaim: mark the age and keep the object until the end (any thread). */
+static void rnode_reclaim(struct hazptr_obj *o)
+{
+	struct rnode *n = (struct rnode *)((char *)o - offsetof(struct rnode, hp));
+
+	atomic_store_explicit(&n->age, 2, memory_order_relaxed);
+	pthread_mutex_lock(&grave_lock);
+	n->grave_next = grave;
+	grave = n;
+	pthread_mutex_unlock(&grave_lock);
+	atomic_fetch_add(&n_reclaimed, 1);
+}
+
+static struct rnode *rnode_new(long count)
+{
+	struct rnode *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		DIE("out of memory");
+	hazptr_ref_init(&n->ref, count);
+	return n;
+}
+
+static void grave_free(void)
+{
+	for (struct rnode *n = grave, *next; n; n = next) {
+		next = n->grave_next;
+		free(n);
+	}
+	grave = NULL;
+}
+
+/* Promote, a failed promote on a dying object, demote, the last put. */
+static void test_ref(void)
+{
+	struct hazptr_domain *d = hazptr_domain_create(0);
+	struct hazptr_rec *r = hazptr_rec_get(d);
+	struct rnode *a = rnode_new(1), *b = rnode_new(0);	/* b: dying */
+	struct rnode *_Atomic src;
+
+	CHECK(d && r);
+	atomic_store(&n_reclaimed, 0);
+	atomic_init(&src, a);
+	CHECK(HAZPTR_PROTECT(r, 0, &src) == a);
+	CHECK(hazptr_ref_promote(r, 0, &a->ref));
+	CHECK(hazptr_slot_load(r, 0) == NULL);
+	CHECK_EQ(atomic_load(&a->ref.count), 2);
+	/* The updater unlinks a and drops the source's reference. */
+	atomic_store(&src, NULL);
+	CHECK(!hazptr_ref_put(d, &a->ref, &a->hp, a, rnode_reclaim));
+	/* Back to a protection in slot 1; the drop is the last: retired. */
+	hazptr_ref_demote(d, r, 1, &a->ref, &a->hp, a, rnode_reclaim);
+	CHECK(hazptr_slot_load(r, 1) == a);
+	CHECK_EQ(hazptr_cleanup(d), 0);
+	CHECK_EQ(atomic_load(&n_reclaimed), 0);		/* slot 1 holds it */
+	CHECK_EQ(atomic_load(&a->age), 0);
+	hazptr_clear(r, 1);
+	CHECK_EQ(hazptr_cleanup(d), 0);
+	CHECK_EQ(atomic_load(&n_reclaimed), 1);
+
+	atomic_store(&src, b);
+	CHECK(HAZPTR_PROTECT(r, 0, &src) == b);
+	CHECK(!hazptr_ref_promote(r, 0, &b->ref));	/* count 0 */
+	CHECK(hazptr_slot_load(r, 0) == b);		/* still protected */
+	hazptr_clear(r, 0);
+	free(b);
+	CHECK_EQ(hazptr_domain_destroy(d), 0);
+	grave_free();
+	printf("ok   refcount promotion: promote, failed promote, demote, last put\n");
+}
+
+/*
+ * Age torture: readers protect `cur`, promote, block (sleep or spin) while
+ * counted, check the age, then drop the reference or demote and drop the
+ * protection.  The writer replaces `cur`, marks the old object 1 and drops
+ * the source's reference; whichever put is last retires it.  A reader that
+ * sees age 2 used an object the library reclaimed.
+ */
+static struct rnode *_Atomic tcur;
+static _Atomic int tstop;
+static _Atomic long tviolations, tpromoted, tfailed;
+static struct hazptr_domain *tdom;
+
+static void *ref_reader(void *arg)
+{
+	struct hazptr_rec *r = hazptr_rec_get(tdom);
+	uint64_t seed = (uint64_t)(uintptr_t)arg * 7919 + 1;
+
+	if (!r)
+		DIE("hazptr_rec_get");
+	while (!atomic_load_explicit(&tstop, memory_order_relaxed)) {
+		struct rnode *n = HAZPTR_PROTECT(r, 0, &tcur);
+		uint64_t x = t_rand(&seed);
+
+		if (!hazptr_ref_promote(r, 0, &n->ref)) {
+			hazptr_clear(r, 0);
+			atomic_fetch_add(&tfailed, 1);
+			continue;
+		}
+		atomic_fetch_add(&tpromoted, 1);
+		if ((x & 63) == 0)
+			t_sleep_us((unsigned int)(x >> 20) % 200);	/* blocks */
+		else
+			for (unsigned int i = (unsigned int)(x >> 8) & 255; i; i--)
+				t_cpu_relax();
+		if (atomic_load_explicit(&n->age, memory_order_relaxed) > 1)
+			atomic_fetch_add(&tviolations, 1);
+		if (x & 0x100) {
+			hazptr_ref_demote(tdom, r, 1, &n->ref, &n->hp, n, rnode_reclaim);
+			if (atomic_load_explicit(&n->age, memory_order_relaxed) > 1)
+				atomic_fetch_add(&tviolations, 1);
+			hazptr_clear(r, 1);
+		} else {
+			hazptr_ref_put(tdom, &n->ref, &n->hp, n, rnode_reclaim);
+		}
+	}
+	return NULL;
+}
+
+static void torture_ref(void)
+{
+	enum { NR = 3, UPDATES = 200000 };
+	pthread_t t[NR];
+	long updates = t_sanitized() ? UPDATES / 10 : UPDATES;
+
+	tdom = hazptr_domain_create(0);
+	CHECK(tdom != NULL);
+	atomic_store(&n_reclaimed, 0);
+	atomic_store(&tcur, rnode_new(1));
+	for (long i = 0; i < NR; i++)
+		t_create(&t[i], ref_reader, (void *)i);
+	if (!hazptr_rec_get(tdom))
+		DIE("hazptr_rec_get");
+	for (long i = 0; i < updates; i++) {
+		struct rnode *old = atomic_exchange_explicit(&tcur, rnode_new(1),
+							    memory_order_acq_rel);
+
+		atomic_store_explicit(&old->age, 1, memory_order_relaxed);
+		hazptr_ref_put(tdom, &old->ref, &old->hp, old, rnode_reclaim);
+		if ((i & 255) == 0)
+			sched_yield();
+	}
+	atomic_store(&tstop, 1);
+	for (int i = 0; i < NR; i++)
+		t_join(t[i]);
+	CHECK_EQ(hazptr_cleanup(tdom), 0);
+	printf("ok   promotion torture: %ld updates, %ld promotions (%ld failed), "
+	       "%ld reclaimed, violations %ld\n", updates, atomic_load(&tpromoted),
+	       atomic_load(&tfailed), atomic_load(&n_reclaimed), atomic_load(&tviolations));
+	CHECK_EQ(atomic_load(&tviolations), 0);
+	CHECK_EQ(atomic_load(&n_reclaimed), updates);	/* all but the current one */
+	free(atomic_load(&tcur));
+	CHECK_EQ(hazptr_domain_destroy(tdom), 0);
+	grave_free();
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("hazptr features: fence=%s\n", hazptr_fence_name(hazptr_fence_mode()));
 	test_delay();
 	test_protect_many();
+	test_ref();
+	torture_ref();
 	if (t_failures)
 		printf("hazptr features: %d check(s) failed\n", t_failures);
 	printf("End of test: %s\n", t_failures ? "FAILURE" : "SUCCESS");
