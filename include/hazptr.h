@@ -151,6 +151,18 @@ int hazptr_domain_stats(struct hazptr_domain *d, struct hazptr_stats *st);
  * needs hazptr_cleanup() or the reclamation worker.  Default
  * HAZPTR_DELAY_DEFAULT_NS (1 s); 0 turns the trigger off.  Returns 0.
  */
+/*
+ * Asynchronous reclamation: a thread that runs hazptr_cleanup(d) every
+ * period_ns, so memory is reclaimed even when every thread has stopped
+ * retiring.  Reclaim callbacks then also run on that thread.  One per
+ * domain.  start: 0, -EINVAL (period 0), -EBUSY (already running),
+ * -ENOMEM/-EAGAIN.  stop: 0, -ESRCH (none running), -EDEADLK (from the
+ * worker's own callback).  After fork() the child has no worker (start it
+ * again there).  hazptr_domain_destroy() stops it.
+ */
+int hazptr_worker_start(struct hazptr_domain *d, uint64_t period_ns);
+int hazptr_worker_stop(struct hazptr_domain *d);
+
 #define HAZPTR_DELAY_DEFAULT_NS 1000000000ull
 #define HAZPTR_DELAY_CHECK 32
 int hazptr_domain_set_delay(struct hazptr_domain *d, uint64_t ns);

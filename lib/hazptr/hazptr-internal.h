@@ -81,6 +81,13 @@ static inline void hazptr_full_fence_(void)
 #endif
 }
 
+/* worker.c */
+struct hazptr_worker;
+HAZPTR_HIDDEN void hazptr_worker_atfork_prepare_(void);
+HAZPTR_HIDDEN void hazptr_worker_atfork_parent_(void);
+HAZPTR_HIDDEN void hazptr_worker_forget_(struct hazptr_domain *d);
+HAZPTR_HIDDEN void hazptr_worker_atfork_child_(void);
+
 /* fence.c */
 HAZPTR_HIDDEN uint64_t hazptr_now_ns_(void);
 HAZPTR_HIDDEN void hazptr_heavy_fence_(enum hazptr_fence mode);
@@ -166,6 +173,8 @@ struct hazptr_domain {
 	_Atomic uint64_t reclaimed;
 	_Atomic uint64_t scans;
 	_Atomic uint64_t handed_back;
+	struct hazptr_worker *worker;	/* worker.c; under its w_lock */
+	_Atomic uint64_t worker_runs;	/* cleanups the worker ran */
 	struct hazptr_domain *g_next;	/* all domains, under g_lock */
 };
 

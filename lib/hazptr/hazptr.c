@@ -150,6 +150,7 @@ static void domain_init(struct hazptr_domain *d, unsigned int flags)
 	atomic_init(&d->reclaimed, 0);
 	atomic_init(&d->scans, 0);
 	atomic_init(&d->handed_back, 0);
+	atomic_init(&d->worker_runs, 0);
 	atomic_init(&d->delay_ns, HAZPTR_DELAY_DEFAULT_NS);
 	atomic_init(&d->last_pass_ns, hazptr_now_ns_());
 	d->fence = (flags & HAZPTR_DOMAIN_FENCE) ? HAZPTR_FENCE_SEQ_CST
@@ -923,6 +924,8 @@ int hazptr_domain_destroy(struct hazptr_domain *d)
 		return -EINVAL;
 	if (tls_in_pass)
 		return -EDEADLK;
+	if (d->worker && hazptr_worker_stop(d) == -EDEADLK)
+		return -EDEADLK;
 	pthread_mutex_lock(&d->lock);
 	if (atomic_load_explicit(&d->nexplicit, memory_order_relaxed) || any_slot_busy(d)) {
 		pthread_mutex_unlock(&d->lock);
@@ -971,6 +974,7 @@ int hazptr_domain_destroy(struct hazptr_domain *d)
  */
 static void atfork_prepare(void)
 {
+	hazptr_worker_atfork_prepare_();
 	pthread_mutex_lock(&g_lock);
 	for (struct hazptr_domain *d = g_domains; d; d = d->g_next)
 		if (d != tls_in_pass)
@@ -983,6 +987,7 @@ static void atfork_parent(void)
 		if (d != tls_in_pass)
 			pthread_mutex_unlock(&d->lock);
 	pthread_mutex_unlock(&g_lock);
+	hazptr_worker_atfork_parent_();
 }
 
 static bool on_tls_list(struct hazptr_rec_priv *r)
@@ -1024,7 +1029,10 @@ static void atfork_child(void)
 		}
 		if (d != tls_in_pass)
 			pthread_mutex_unlock(&d->lock);
+		if (d->worker)
+			hazptr_worker_forget_(d);	/* its thread is not here */
 	}
 	pthread_mutex_unlock(&g_lock);
+	hazptr_worker_atfork_child_();
 	hazptr_fence_atfork_child_();
 }

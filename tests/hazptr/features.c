@@ -2,14 +2,17 @@
 /*
  * features.c - unit tests of the features beyond classic hazard pointers:
  * the time-based trigger (hazptr_domain_set_delay()), batch protection
- * (hazptr_protect_many()) and refcount promotion (hazptr_ref_*), the last
- * with a small age torture as well.  Apart from that torture,
+ * (hazptr_protect_many()), refcount promotion (hazptr_ref_*) and the
+ * reclamation worker (hazptr_worker_*), the last two with a small age
+ * torture as well.  Apart from that torture,
  * deterministic: no
  * assertion depends on how fast the machine is; a sleep only ensures that
  * at least the configured delay has passed on the monotonic clock.
  * Built against libhazptr.a (local mode) and lib-shared.o (shared mode).
  */
 #include "common.h"
+
+#include <sys/wait.h>
 
 static _Atomic long n_reclaimed;
 
@@ -274,7 +277,7 @@ static void *ref_reader(void *arg)
 	return NULL;
 }
 
-static void torture_ref(void)
+static void torture_ref(bool worker)
 {
 	enum { NR = 3, UPDATES = 200000 };
 	pthread_t t[NR];
@@ -282,6 +285,14 @@ static void torture_ref(void)
 
 	tdom = hazptr_domain_create(0);
 	CHECK(tdom != NULL);
+	atomic_store(&tstop, 0);
+	atomic_store(&tviolations, 0);
+	atomic_store(&tpromoted, 0);
+	atomic_store(&tfailed, 0);
+	/* With the worker, callbacks also run on it, concurrently with the
+	 * retiring threads' own passes. */
+	if (worker)
+		CHECK_EQ(hazptr_worker_start(tdom, 100000), 0);	/* 100 us */
 	atomic_store(&n_reclaimed, 0);
 	atomic_store(&tcur, rnode_new(1));
 	for (long i = 0; i < NR; i++)
@@ -301,14 +312,87 @@ static void torture_ref(void)
 	for (int i = 0; i < NR; i++)
 		t_join(t[i]);
 	CHECK_EQ(hazptr_cleanup(tdom), 0);
-	printf("ok   promotion torture: %ld updates, %ld promotions (%ld failed), "
-	       "%ld reclaimed, violations %ld\n", updates, atomic_load(&tpromoted),
+	if (worker)
+		CHECK_EQ(hazptr_worker_stop(tdom), 0);
+	printf("ok   promotion torture%s: %ld updates, %ld promotions (%ld failed), "
+	       "%ld reclaimed, violations %ld\n", worker ? " with worker" : "",
+	       updates, atomic_load(&tpromoted),
 	       atomic_load(&tfailed), atomic_load(&n_reclaimed), atomic_load(&tviolations));
 	CHECK_EQ(atomic_load(&tviolations), 0);
 	CHECK_EQ(atomic_load(&n_reclaimed), updates);	/* all but the current one */
 	free(atomic_load(&tcur));
 	CHECK_EQ(hazptr_domain_destroy(tdom), 0);
 	grave_free();
+}
+
+/* ---- reclamation worker ---- */
+
+/* Wait (bounded: 30 s, which only a stuck worker exceeds) until d has
+ * reclaimed n objects; returns whether it did. */
+static bool wait_reclaimed(struct hazptr_domain *d, uint64_t n)
+{
+	struct hazptr_stats st;
+
+	for (int i = 0; i < 30000; i++) {
+		hazptr_domain_stats(d, &st);
+		if (st.reclaimed >= n)
+			return true;
+		t_sleep_us(1000);
+	}
+	return false;
+}
+
+/*
+ * Objects below every limit, time trigger off, no more retires: only the
+ * worker can reclaim them.  Start/stop errors; fork with a running worker
+ * (the child has none and may start its own); destroy stops it.
+ */
+static void test_worker(void)
+{
+	struct hazptr_domain *d = hazptr_domain_create(0);
+	pid_t pid;
+	int status;
+
+	CHECK(d != NULL);
+	atomic_store(&n_reclaimed, 0);
+	hazptr_domain_set_delay(d, 0);
+	for (int i = 0; i < 10; i++)
+		retire_new(d, i);
+	CHECK_EQ(atomic_load(&n_reclaimed), 0);
+	CHECK_EQ(hazptr_worker_start(d, 0), -EINVAL);
+	CHECK_EQ(hazptr_worker_stop(d), -ESRCH);
+	CHECK_EQ(hazptr_worker_start(d, 1000000), 0);		/* 1 ms */
+	CHECK_EQ(hazptr_worker_start(d, 1000000), -EBUSY);
+	CHECK(wait_reclaimed(d, 10));
+	CHECK_EQ(atomic_load(&n_reclaimed), 10);
+
+	pid = fork();
+	if (pid == 0) {
+		/* The worker thread was not copied: the child has none, and
+		 * may start another (not under ThreadSanitizer, which refuses
+		 * new threads after a multi-threaded fork). */
+		int ok = hazptr_worker_stop(d) == -ESRCH;
+
+		for (int i = 0; i < 5; i++)
+			retire_new(d, i);
+		if (HAZPTR_TSAN_)
+			ok = ok && hazptr_cleanup(d) == 0;
+		else
+			ok = ok && hazptr_worker_start(d, 1000000) == 0 &&
+			     wait_reclaimed(d, 15) && hazptr_worker_stop(d) == 0;
+		ok = ok && wait_reclaimed(d, 15) && hazptr_domain_destroy(d) == 0;
+		_exit(ok ? 0 : 1);
+	}
+	CHECK(pid > 0);
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	for (int i = 0; i < 5; i++)
+		retire_new(d, i);
+	CHECK(wait_reclaimed(d, 15));
+	CHECK_EQ(hazptr_worker_stop(d), 0);
+	CHECK_EQ(hazptr_worker_start(d, 1000000), 0);
+	CHECK_EQ(hazptr_domain_destroy(d), 0);		/* stops it */
+	printf("ok   worker: reclaims with no retires, errors, fork, destroy\n");
 }
 
 int main(void)
@@ -318,7 +402,9 @@ int main(void)
 	test_delay();
 	test_protect_many();
 	test_ref();
-	torture_ref();
+	torture_ref(false);
+	test_worker();
+	torture_ref(true);
 	if (t_failures)
 		printf("hazptr features: %d check(s) failed\n", t_failures);
 	printf("End of test: %s\n", t_failures ? "FAILURE" : "SUCCESS");

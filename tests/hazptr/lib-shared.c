@@ -6,5 +6,6 @@
 #define HAZPTR_LOCAL_MIN 0x7fffffffUL
 #include "../../lib/hazptr/hazptr.c"
 #include "../../lib/hazptr/reclaim.c"
+#include "../../lib/hazptr/worker.c"
 #include "../../lib/hazptr/fence.c"
 #include "../../lib/hazptr/pcpu.c"

@@ -3,5 +3,6 @@
 #include "tiny.h"
 #include "../../lib/hazptr/hazptr.c"
 #include "../../lib/hazptr/reclaim.c"
+#include "../../lib/hazptr/worker.c"
 #include "../../lib/hazptr/fence.c"
 #include "../../lib/hazptr/pcpu.c"
