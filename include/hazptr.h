@@ -283,10 +283,12 @@ static inline void hazptr_publish_(struct hazptr_rec *h, unsigned int i, void *p
 	(void)atomic_exchange_explicit(&r->hp_slot[i], p, memory_order_seq_cst);
 #else
 	atomic_store_explicit(&r->hp_slot[i], p, memory_order_release);
-	if (!((uintptr_t)h & HAZPTR_REC_FENCED_))
-		atomic_signal_fence(memory_order_seq_cst);
-	else
+	/* Expect the light mode: its path falls through, the fence is laid
+	 * out of line (a taken branch per protect cost ~0.3 ns). */
+	if (__builtin_expect(((uintptr_t)h & HAZPTR_REC_FENCED_) != 0, 0))
 		atomic_thread_fence(memory_order_seq_cst);
+	else
+		atomic_signal_fence(memory_order_seq_cst);
 #endif
 }
 
@@ -311,14 +313,13 @@ static inline void *hazptr_protect(struct hazptr_rec *r, unsigned int i,
 	void *p, *q;
 
 	HAZPTR_CHECK_SLOT_("hazptr_protect", i);
-	p = atomic_load_explicit(src, memory_order_relaxed);
-	for (;;) {
+	q = atomic_load_explicit(src, memory_order_relaxed);
+	do {
+		p = q;
 		hazptr_publish_(r, i, p);	/* [pair:hp-publish] */
 		q = atomic_load_explicit(src, HAZPTR_RELOAD_ORDER_);
-		if (hazptr_ptr_eq(p, q))
-			return q;
-		p = q;
-	}
+	} while (__builtin_expect(!hazptr_ptr_eq(p, q), 0));
+	return q;
 }
 
 /*
