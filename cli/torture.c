@@ -48,6 +48,7 @@ static struct {
 	 * (khugepaged_mm_lock, a spinlock: taken with irqs on) */
 	atomic_flag kslots_lock;
 	struct mm_struct *kslots[TT_KSLOTS];
+	bool kslots_closed;          /* swept at shutdown: no registration after */
 	struct lm_pipe pipes[2 * TT_PAIRS_MAX];
 	int pairs;
 	_Atomic uint64_t first_violation_ns;
@@ -118,7 +119,7 @@ static void register_kslot(struct mm_struct *mm)
 
 	mmgrab(mm);
 	kslots_lock();
-	if (!tt.kslots[i]) {
+	if (!tt.kslots[i] && !tt.kslots_closed) {
 		tt.kslots[i] = mm;
 		taken = true;
 	}
@@ -282,6 +283,7 @@ static enum step_result kworker_step(struct task_struct *tsk)
 	if (lm_stopping()) {
 		/* the shutdown sweep: every slot emptied, its reference dropped */
 		kslots_lock();
+		tt.kslots_closed = true;         /* a task exiting late registers nothing */
 		for (int k = 0; k < TT_KSLOTS; k++) {
 			mm = tt.kslots[k];
 			tt.kslots[k] = NULL;
