@@ -3,7 +3,8 @@
  *
  * At a model point the driver's point hook runs (machine.h, struct
  * lm_hooks): torture injects delays and page walks there, a scenario parks
- * a CPU there (cli/scenario.c), the benchmark measures teardowns.
+ * a CPU there (tests/model/scenario-engine.c), the benchmark measures
+ * teardowns.
  */
 #ifndef LAZYMM_POINTS_H
 #define LAZYMM_POINTS_H
