@@ -11,16 +11,23 @@
  *  next thread to register claims it with one CAS.  So "live slots" H only
  *  grows, and scanners may walk the list without locks.
  *
- *  Retire.  A thread that owns a record in the domain keeps what it
- *  retires on that record (plain stores on its own cache line: see
- *  cache_enter() for the handshake with cleanup's steal) and hands the
+ *  Retire, local mode (few records: L = min(T, 2T/R) >= HAZPTR_LOCAL_MIN).
+ *  A thread keeps what it retires on its own record (registered on its
+ *  first retire) and scans that list itself at L objects (retire_local(),
+ *  local_pass() in reclaim.c): no shared write, no lock, and each object is
+ *  reclaimed by the thread that retired it.  The records hold < 2T.
+ *
+ *  Retire, shared mode (many records).  A thread that owns a record keeps
+ *  up to K - 1 retired objects on it (plain stores on its own cache line:
+ *  see cache_enter() for the handshake with cleanup's steal) and hands the
  *  chain to the domain's shared Treiber list HAZPTR_RETIRE_BATCH (K, 16) at
  *  a time; other threads push single objects.  Either way the retirer first
  *  reserves its objects in the domain's counter, then pushes.  The
  *  reservation that makes the counter reach the trigger runs a pass under
  *  the domain's lock; a reservation past it waits for that lock (and so for
- *  a running pass) before pushing.  Retired objects never stay with a dead
- *  thread: exit flushes the record's cache to the domain.
+ *  a running pass) before pushing.  A pass hands free objects other
+ *  threads retired back to them (reclaim.c).  Retired objects never stay
+ *  with a dead thread: exit flushes the record's list to the domain.
  *
  *  Pass (scan_pass).  Take the whole shared list, heavy fence, copy every
  *  non-NULL slot into a buffer sized for all slots (allocated at
@@ -29,10 +36,12 @@
  *  Cost O(batch + H log H); batch >= trigger >= BASE + R: amortised O(1)
  *  per retire (R records, H = R * HAZPTR_NR_SLOTS live slots).
  *
- *  Memory bound.  The documented threshold is T = HAZPTR_SCAN_BASE +
- *  HAZPTR_SCAN_MULT * H.  The shared list starts a pass at the trigger
- *  t = T - R(K - 1), because the R record caches may hold K - 1 objects
- *  each (K while their owner flushes or waits for the lock);
+ *  Memory bound (shared mode; docs/hazptr.md has local mode and the
+ *  hand-back budget D, which the trigger also subtracts).  The documented
+ *  threshold is T = HAZPTR_SCAN_BASE + HAZPTR_SCAN_MULT * H.  The shared
+ *  list starts a pass at the trigger t = T - R(K - 1) - D, because the R
+ *  record caches may hold K - 1 objects each (K while their owner flushes
+ *  or waits for the lock);
  *  K <= HAZPTR_SCAN_MULT * HAZPTR_NR_SLOTS keeps t >= HAZPTR_SCAN_BASE + R.
  *  A lock-free push needs a reservation below t, and survivors are counted
  *  like any push, so when a pass takes the list it holds < t + K objects,
