@@ -28,6 +28,7 @@ const char *const lm_counter_names[CNT_NR] = {
 	[CNT_RMW_TLB_GEN] = "rmw_tlb_gen",
 	[CNT_RMW_OTHER] = "rmw_mm_users",
 	[CNT_LOCK] = "sched_locks",
+	[CNT_RMW_LOCAL] = "rmw_cpu_local",
 	[CNT_STORE_SHARED] = "stores_shared_read",
 	[CNT_FENCE] = "smp_mb",
 	[CNT_CR3_WRITE] = "cr3_writes",
@@ -78,6 +79,7 @@ const char *const lm_point_names[SP_NR] = {
 	[SP_EXIT_MM_LAZY] = "exit_mm.lazy",
 	[SP_IDLE] = "idle",
 	[SP_SC_HOLD] = "scenario.hold",
+	[SP_LAZY_SCAN_REMOTE] = "teardown_scan.remote_lazy",
 };
 
 static const char *const event_names[EV_NR] = {

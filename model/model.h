@@ -46,6 +46,8 @@ enum lm_counter {
 	/* atomic RMWs on lines other CPUs write */
 	CNT_RMW_MM_COUNT, CNT_RMW_CPUMASK, CNT_RMW_TLB_GEN, CNT_RMW_OTHER,
 	CNT_LOCK,            /* scheduler locks (rq, pi): the same for every scheme */
+	CNT_RMW_LOCAL,       /* atomic RMWs on a line only this CPU writes on its fast
+				path (andy2020's lazy_mm xchg): a full barrier, no bouncing */
 	/* plain stores to lines other CPUs read (is_lazy, hazard slots, loaded_mm) */
 	CNT_STORE_SHARED,
 	CNT_FENCE,           /* explicit smp_mb() */
@@ -512,6 +514,8 @@ enum lm_point {
 	SP_EXIT_MM_LAZY,             /* exit_mm(): lazy on own mm, before mmput */
 	SP_IDLE,                     /* the idle loop */
 	SP_SC_HOLD,                  /* a scenario holds a CPU (irqs off) */
+	SP_LAZY_SCAN_REMOTE,         /* a teardown scan found another CPU lazy on the mm,
+					before acting on it (andy2020, andy2022) */
 	SP_NR
 };
 extern const char *const lm_point_names[SP_NR];
