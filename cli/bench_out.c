@@ -156,15 +156,16 @@ static void print_switch_costs(FILE *f, const struct bench_results *r, const str
 {
 	(void)r;
 	fprintf(f, "  per context switch (all samples):\n");
-	fprintf(f, "  %-6s %-10s %11s %11s %8s %10s %10s %10s %6s\n", "tasks", "scheme", "switches/op",
-		"shared RMW", "fences", "CR3 writes", "IPIs sent", "lazy evict", "host%");
+	fprintf(f, "  %-6s %-10s %11s %11s %10s %8s %10s %10s %10s %6s\n", "tasks", "scheme", "switches/op",
+		"shared RMW", "local RMW", "fences", "CR3 writes", "IPIs sent", "lazy evict", "host%");
 	for (int i = 0; i < ng; i++) {
 		const struct bench_cell *c = &g[i];
 
-		fprintf(f, "  %5d%c %-10s %11.3f %11.3f %8.3f %10.3f %10.4f %10.4f %6.0f\n", c->tasks,
+		fprintf(f, "  %5d%c %-10s %11.3f %11.3f %10.3f %8.3f %10.3f %10.4f %10.4f %6.0f\n", c->tasks,
 			c->oversub ? '*' : ' ', c->ops->name,
 			ratio((double)bench_switches(&c->sum), (double)c->sum.ops),
-			per_switch(c, bench_shared_rmw(&c->sum)), per_switch(c, c->sum.cnt[CNT_FENCE]),
+			per_switch(c, bench_shared_rmw(&c->sum)), per_switch(c, c->sum.cnt[CNT_RMW_LOCAL]),
+			per_switch(c, c->sum.cnt[CNT_FENCE]),
 			per_switch(c, c->sum.cnt[CNT_CR3_WRITE]), per_switch(c, c->sum.cnt[CNT_IPI_SENT]),
 			per_switch(c, c->sum.cnt[CNT_LAZY_EVICT]), 100 * c->share_min);
 	}
@@ -287,7 +288,8 @@ void bench_print_csv(FILE *f, const struct bench_results *r)
 		"switches_per_op,shared_rmw_per_switch,fences_per_switch,cr3_writes_per_switch,"
 		"ipis_per_switch,teardowns,teardown_mean_us,teardown_max_us,holders_per_teardown,"
 		"teardown_ipis_per_teardown,ipis_to_non_holders_per_teardown,wasted_ipis_per_teardown,"
-		"flush_ipis_per_teardown,slots_scanned_per_teardown,violations,host_share_min\n");
+		"flush_ipis_per_teardown,slots_scanned_per_teardown,violations,host_share_min,"
+		"local_rmw_per_switch\n");
 	for (int i = 0; i < r->nr_cells; i++) {
 		const struct bench_cell *c = &r->cells[i];
 		bool td = bench_wls[c->wl].teardown;
@@ -318,6 +320,7 @@ void bench_print_csv(FILE *f, const struct bench_results *r)
 		csv_num(f, td ? per_teardown(c, c->sum.cnt[CNT_SLOTS_SCANNED]) : NAN, "%.3f");
 		fprintf(f, ",%llu", (unsigned long long)c->sum.violations);
 		csv_num(f, c->share_min, "%.3f");
+		csv_num(f, per_switch(c, c->sum.cnt[CNT_RMW_LOCAL]), "%.4f");
 		fputc('\n', f);
 	}
 }
@@ -377,6 +380,8 @@ static void json_costs(FILE *f, const struct bench_cell *c)
 	json_num(f, "switches_per_op", ratio((double)bench_switches(&c->sum), (double)c->sum.ops));
 	fprintf(f, ", ");
 	json_num(f, "shared_rmw", per_switch(c, bench_shared_rmw(&c->sum)));
+	fprintf(f, ", ");
+	json_num(f, "local_rmw", per_switch(c, c->sum.cnt[CNT_RMW_LOCAL]));
 	fprintf(f, ", ");
 	json_num(f, "fences", per_switch(c, c->sum.cnt[CNT_FENCE]));
 	fprintf(f, ", ");
