@@ -30,7 +30,7 @@
  * still relies on the untagged word.  A teardown in that window skips the
  * CPU and the mm can be freed under it (the as-posted mutant, scenario
  * switching-window-remote-free).  As for shootdown, the CPU keeps its bit
- * until it no longer uses prev (lm.inject.cpumask_clear_late).
+ * until it no longer uses prev (lm.x86.cpumask_clear_late).
  *
  * Where the model puts the xchg: the kernel does it at the end of
  * switch_mm_irqs_off() when the CPU was lazy; the model does it in the hook
@@ -43,6 +43,11 @@
  * "XXX: this can end up in __mmdrop() ... with IRQs off").
  */
 #include "lazy.h"
+
+#define MUT_NO_FIXUP                 LM_MUT_SCHEME(0)
+#define MUT_TAG_WITHOUT_REF          LM_MUT_SCHEME(1)
+#define MUT_UNLAZY_BEFORE_SWITCH     LM_MUT_SCHEME(2)
+#define MUT_LEAK_ON_RACE             LM_MUT_SCHEME(3)
 
 #define LAZY_TAG 1UL
 
@@ -61,7 +66,6 @@ static int a20_init(void)
 		atomic_store_explicit(&a20[cpu].lazy_mm, 0, memory_order_relaxed);
 		a20[cpu].drop_later = NULL;
 	}
-	lm.inject.cpumask_clear_late = !lazy_mutant("as-posted-cpumask-clear-early");
 	return 0;
 }
 
@@ -190,7 +194,7 @@ static void a20_drop_offline(int dead_cpu, struct mm_struct *mm)
  * still has the mm loaded. */
 static void a20_before_switch_mm(struct mm_struct *lazy_mm)
 {
-	if (lazy_mutant("unlazy-before-switch")) {
+	if (lazy_mutated(MUT_UNLAZY_BEFORE_SWITCH)) {
 		struct mm_struct *tagged = a20_unlazy(lazy_mm);
 
 		if (tagged)
@@ -210,7 +214,7 @@ static void a20_mmput_last(struct mm_struct *mm)
 	uint64_t mask[NR_CPUS_MAX / 64];
 	int me = lm_this->cpu, visited = 0;
 
-	if (lazy_mutant("no-fixup"))
+	if (lazy_mutated(MUT_NO_FIXUP))
 		return;
 	/* x86: for_each_cpu(mm_cpumask(mm)).  The mask read is seq_cst
 	 * [pair:shootdown-mask]: a bit found clear was cleared (late) after
@@ -227,7 +231,7 @@ static void a20_mmput_last(struct mm_struct *mm)
 			continue;
 		if (cpu != me)
 			sim_point(SP_LAZY_SCAN_REMOTE);
-		if (!lazy_mutant("tag-without-ref"))
+		if (!lazy_mutated(MUT_TAG_WITHOUT_REF))
 			mmgrab(mm);     /* the reference the CPU will own */
 		/* LOCK CMPXCHG (Andy's cmpxchg_relaxed is a full barrier on x86):
 		 * the reference is taken before the tag publishes it. */
@@ -238,7 +242,7 @@ static void a20_mmput_last(struct mm_struct *mm)
 		}
 		note_locked_op(CNT_RMW_OTHER);
 		/* it raced away and no longer needs it */
-		if (!lazy_mutant("leak-on-race") && !lazy_mutant("tag-without-ref"))
+		if (!lazy_mutated(MUT_LEAK_ON_RACE) && !lazy_mutated(MUT_TAG_WITHOUT_REF))
 			mmdrop(mm);
 	}
 	count_add(CNT_SLOTS_SCANNED, (uint64_t)visited);
@@ -252,22 +256,23 @@ static void a20_cleanup(struct mm_struct *mm)
 static const struct lazy_mutant a20_mutants[] = {
 	{ "as-posted-cpumask-clear-early",
 	  "the posted design on x86 v6.11: a CPU leaves mm_cpumask(prev) before CR3 and switch_ldt() are done",
-	  "scenario switching-window-remote-free (I3: switch_ldt() reads the freed mm)" },
+	  "scenario switching-window-remote-free (I3: switch_ldt() reads the freed mm)", LM_MUT_CPUMASK_CLEAR_EARLY },
 	{ "no-fixup", "no arch_fixup_lazy_mm_refs() at __mmput(): lazy CPUs hold nothing",
-	  "scenario last-exit-lazy (I1: freed while lazily loaded)" },
+	  "scenario last-exit-lazy (I1: freed while lazily loaded)", MUT_NO_FIXUP },
 	{ "tag-without-ref", "the fixup tags the word without taking the reference",
-	  "scenario last-exit-lazy (I1: mm_count reaches 0 under the lazy CPUs)" },
+	  "scenario last-exit-lazy (I1: mm_count reaches 0 under the lazy CPUs)", MUT_TAG_WITHOUT_REF },
 	{ "unlazy-before-switch", "the word is cleared before switch_mm_irqs_off(), CR3 still holds the mm",
-	  "scenario switch-race-remote-free (I3: the freed mm is read by the switch)" },
+	  "scenario switch-race-remote-free (I3: the freed mm is read by the switch)", MUT_UNLAZY_BEFORE_SWITCH },
 	{ "leak-on-race", "the fixup keeps the reference when the CPU raced away (no mmdrop)",
-	  "scenario teardown-scan-race (leak: the mm is never freed)" },
-	{ NULL, NULL, NULL },
+	  "scenario teardown-scan-race (leak: the mm is never freed)", MUT_LEAK_ON_RACE },
+	{ NULL, NULL, NULL, 0 },
 };
 
 const struct lazy_tlb_ops andy2020_ops = {
 	.name = "andy2020",
 	.desc = "Lutomirski Dec 2020: per-CPU tagged lazy_mm, xchg on unlazy; fixup refs at __mmput",
-	.safe = true,
+	.role = LAZY_NORMAL,
+	.x86 = { .cpumask_clear_late = true },
 	.init = a20_init,
 	.grab = a20_grab,
 	.drop = a20_drop,

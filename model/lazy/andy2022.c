@@ -42,9 +42,13 @@
  *  - the same x86 correction as andy2020: patch 22 trusts mm_cpumask, which
  *    x86 v6.11 clears before CR3 and switch_ldt() are done with prev while
  *    lazy_mm still protects it; the CPU keeps its bit until then
- *    (lm.inject.cpumask_clear_late; mutant as-posted-cpumask-clear-early).
+ *    (lm.x86.cpumask_clear_late; mutant as-posted-cpumask-clear-early).
  */
 #include "lazy.h"
+
+#define MUT_NO_UNLAZY                LM_MUT_SCHEME(0)
+#define MUT_NO_LAZY_RELOAD           LM_MUT_SCHEME(1)
+#define MUT_RELEASE_BEFORE_SWITCH    LM_MUT_SCHEME(2)
 
 struct a22_rq {
 	_Atomic(struct mm_struct *) lazy_mm;
@@ -59,7 +63,6 @@ static int a22_init(void)
 		atomic_store_explicit(&a22[cpu].lazy_mm, NULL, memory_order_relaxed);
 		atomic_store_explicit(&a22[cpu].drop_mm, NULL, memory_order_relaxed);
 	}
-	lm.inject.cpumask_clear_late = !lazy_mutant("as-posted-cpumask-clear-early");
 	return 0;
 }
 
@@ -164,7 +167,7 @@ static void a22_drop_offline(int dead_cpu, struct mm_struct *mm)
 static void a22_before_switch_mm(struct mm_struct *lazy_mm)
 {
 	(void)lazy_mm;
-	if (lazy_mutant("release-before-switch"))
+	if (lazy_mutated(MUT_RELEASE_BEFORE_SWITCH))
 		a22_release();
 }
 
@@ -192,7 +195,7 @@ static bool a22_try_drop_rq_ref(struct a22_rq *rq, struct mm_struct *mm)
 	 * of the patch's comment).  Acquire pairs with the release of lazy_mm
 	 * [pair:a22-lazy].
 	 */
-	if (!lazy_mutant("no-lazy-reload") &&
+	if (!lazy_mutated(MUT_NO_LAZY_RELOAD) &&
 	    atomic_load_explicit(&rq->lazy_mm, memory_order_acquire) != mm) {
 		mmdrop(mm);     /* rq stopped using mm: our reference is not needed */
 		return true;
@@ -214,7 +217,7 @@ static void a22_mmput_last(struct mm_struct *mm)
 	uint64_t mask[NR_CPUS_MAX / 64];
 	int me = lm_this->cpu, visited = 0, drop_count = 0;
 
-	if (lazy_mutant("no-unlazy"))
+	if (lazy_mutated(MUT_NO_UNLAZY))
 		return;
 	/* for_each_possible_lazymm_cpu() = mm_cpumask(mm) on x86 (patch 22);
 	 * seq_cst read [pair:shootdown-mask], see andy2020. */
@@ -264,21 +267,21 @@ static void a22_cleanup(struct mm_struct *mm)
 static const struct lazy_mutant a22_mutants[] = {
 	{ "as-posted-cpumask-clear-early",
 	  "patch 22 on x86 v6.11: a CPU leaves mm_cpumask(prev) before CR3 and switch_ldt() are done",
-	  "scenario switching-window-remote-free (I3: switch_ldt() reads the freed mm)" },
+	  "scenario switching-window-remote-free (I3: switch_ldt() reads the freed mm)", LM_MUT_CPUMASK_CLEAR_EARLY },
 	{ "no-unlazy", "no mm_unlazy_mm_count() at __mmput(): hazard pointers nobody reads",
-	  "scenario last-exit-lazy (I1: freed while lazily loaded)" },
+	  "scenario last-exit-lazy (I1: freed while lazily loaded)", MUT_NO_UNLAZY },
 	{ "no-lazy-reload", "drop_mm taken: steal it on the strength of the earlier lazy_mm load",
-	  "scenario teardown-scan-race (I1: the other mm is freed under the CPU lazy on it)" },
+	  "scenario teardown-scan-race (I1: the other mm is freed under the CPU lazy on it)", MUT_NO_LAZY_RELOAD },
 	{ "release-before-switch", "lazy_mm = NULL before switch_mm_irqs_off(), CR3 still holds the mm",
-	  "scenario switch-race-remote-free (I3: the freed mm is read by the switch)" },
-	{ NULL, NULL, NULL },
+	  "scenario switch-race-remote-free (I3: the freed mm is read by the switch)", MUT_RELEASE_BEFORE_SWITCH },
+	{ NULL, NULL, NULL, 0 },
 };
 
 const struct lazy_tlb_ops andy2022_ops = {
 	.name = "andy2022",
 	.desc = "Lutomirski Jan 2022: rq->lazy_mm hazard pointer + drop_mm; refs handed over at __mmput",
-	.safe = true,
-	.irqs_off_activate_mm = true,     /* patch 23: x86 opts in */
+	.role = LAZY_NORMAL,
+	.x86 = { .cpumask_clear_late = true, .irqs_off_activate_mm = true /* patch 23 */ },
 	.init = a22_init,
 	.grab = a22_grab,
 	.drop = a22_drop,
