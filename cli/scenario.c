@@ -538,97 +538,82 @@ static int sc_mm_reuse(void)
 }
 
 /* A CPU lazy on a dying mm switches to a user task of another mm and is
- * parked (irqs off) at `point` inside the switch while the last user of
- * the mm exits on CPU 0. */
-static int switch_window(int point)
+ * parked (irqs off) at `point` inside the switch while the mm goes away:
+ * its last user exits on CPU 0 (the final mmdrop follows there); or, with
+ * `remote`, a khugepaged-like holder on CPU 2 keeps the mm past that exit,
+ * CPU 0 leaves the mm, and the holder's mmdrop() on CPU 2 is the final one:
+ * a scheme whose exiting CPU keeps a reference of its own (refcount,
+ * andy2020, andy2022) is then freed while CPU 1 is still in the window. */
+static int switch_window(int point, bool remote)
 {
 	struct mm_struct *m = new_mm(false);
 	struct task_struct *t0 = new_user(m, true), *t1 = new_user(m, false);
 	struct task_struct *x = new_user(new_mm(true), true);
+	int freer = remote ? 2 : 0, ncpus = remote ? 3 : 2;
 
+	if (remote) {
+		sc_do(2, act_switch_to, new_kthread());
+		sc_do(2, act_mmgrab, m);       /* the holder's reference */
+	}
 	sc_do(0, act_switch_to, t0);
 	sc_do(1, act_switch_to, t1);
 	sc_do(1, act_exit, NULL);              /* CPU 1 lazy on m */
 	sc_break(1, point);
 	sc_post(1, act_switch_to, x);
 	sc_wait_parked(1);
-	sc_post(0, act_exit, NULL);            /* the last user, while cpu1 switches */
-	sc_wait("cpu0 to finish or to wait for an IPI", idle_or_ipi_cond, 0);
+	if (remote) {
+		sc_do(0, act_exit, NULL);      /* the last user: mm_users -> 0 */
+		/* CPU 0 leaves m for a task that does not exit yet: a teardown
+		 * now could wait for CPU 1 (tlbstate IPIs every switching CPU) */
+		sc_do(0, act_switch_to, new_user(new_mm(true), true));
+		sc_post(2, act_mmdrop_atomic, m);   /* the final mmdrop */
+	} else {
+		sc_post(0, act_exit, NULL);    /* the last user, while cpu1 switches */
+	}
+	sc_wait("the freeing CPU to finish or to wait for an IPI", idle_or_ipi_cond, freer);
 	sc_release(1);
 	sc_sync(1);
-	sc_sync(0);
+	sc_sync(freer);
 	sc_do(1, act_exit, NULL);
-	for (int cpu = 0; cpu < 2; cpu++)
+	if (remote)
+		sc_do(0, act_exit, NULL);
+	for (int cpu = 0; cpu < ncpus; cpu++)
 		sc_run_fresh(cpu);
+	if (remote)
+		sc_do(2, act_exit, NULL);      /* the holder kthread */
 	return 0;
 }
 
 /* 11. ... parked after leaving mm_cpumask(prev), before the CR3 write. */
 static int sc_switching_window(void)
 {
-	return switch_window(SP_SWITCH_MM_SWITCHING);
+	return switch_window(SP_SWITCH_MM_SWITCHING, false);
 }
 
 /* 12. ... parked after loaded_mm = next is published, before switch_ldt(). */
 static int sc_switch_ldt_window(void)
 {
-	return switch_window(SP_SWITCH_MM_PUBLISHED);
+	return switch_window(SP_SWITCH_MM_PUBLISHED, false);
 }
 
 /* 9. A switch from a lazy mm to a user task races with that mm's teardown:
  *    CPU 1 is parked (irqs off) just before switch_mm_irqs_off(). */
 static int sc_switch_race(void)
 {
-	return switch_window(SP_CTXSW_BEFORE_SWITCH_MM);
+	return switch_window(SP_CTXSW_BEFORE_SWITCH_MM, false);
 }
 
-/* As switch_window(), but the exiting CPU leaves the mm first and the final
- * mmdrop() comes from a khugepaged-like holder on CPU 2: a scheme whose
- * exiting CPU keeps a reference of its own (andy2020, andy2022, refcount)
- * is then freed while CPU 1 is still in the window. */
-static int switch_window_remote(int point)
-{
-	struct mm_struct *m = new_mm(false);
-	struct task_struct *t0 = new_user(m, true), *t1 = new_user(m, false);
-	struct task_struct *x = new_user(new_mm(true), true);
-	struct task_struct *y = new_user(new_mm(true), true);
-	struct task_struct *k = new_kthread();
-
-	sc_do(2, act_switch_to, k);
-	sc_do(2, act_mmgrab, m);               /* the holder's reference */
-	sc_do(0, act_switch_to, t0);
-	sc_do(1, act_switch_to, t1);
-	sc_do(1, act_exit, NULL);              /* CPU 1 lazy on m */
-	sc_break(1, point);
-	sc_post(1, act_switch_to, x);
-	sc_wait_parked(1);
-	sc_do(0, act_exit, NULL);              /* the last user: mm_users -> 0 */
-	/* CPU 0 leaves m for a task that does not exit yet: any teardown
-	 * now could wait for CPU 1 (tlbstate IPIs every switching CPU) */
-	sc_do(0, act_switch_to, y);
-	sc_post(2, act_mmdrop_atomic, m);      /* the final mmdrop, on CPU 2 */
-	sc_wait("cpu2 to finish or to wait for an IPI", idle_or_ipi_cond, 2);
-	sc_release(1);
-	sc_sync(1);
-	sc_sync(2);
-	sc_do(1, act_exit, NULL);
-	sc_do(0, act_exit, NULL);
-	for (int cpu = 0; cpu < 3; cpu++)
-		sc_run_fresh(cpu);
-	sc_do(2, act_exit, NULL);
-	return 0;
-}
 
 /* 13. switching-window with the final mmdrop() on a third CPU. */
 static int sc_switching_window_remote(void)
 {
-	return switch_window_remote(SP_SWITCH_MM_SWITCHING);
+	return switch_window(SP_SWITCH_MM_SWITCHING, true);
 }
 
 /* 14. switch-race with the final mmdrop() on a third CPU. */
 static int sc_switch_race_remote(void)
 {
-	return switch_window_remote(SP_CTXSW_BEFORE_SWITCH_MM);
+	return switch_window(SP_CTXSW_BEFORE_SWITCH_MM, true);
 }
 
 /* 15. A teardown scan that found CPU 1 lazy on A is held (schemes with such
