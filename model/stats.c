@@ -3,34 +3,8 @@
  */
 #include "model.h"
 
-const char *const lm_counter_names[CNT_NR] = {
-	[CNT_CS_USER_USER] = "cs_user_user",
-	[CNT_CS_USER_KERNEL] = "cs_user_kernel",
-	[CNT_CS_KERNEL_USER] = "cs_kernel_user",
-	[CNT_CS_KERNEL_KERNEL] = "cs_kernel_kernel",
-	[CNT_RMW_MM_COUNT] = "rmw_mm_count",
-	[CNT_RMW_CPUMASK] = "rmw_mm_cpumask",
-	[CNT_RMW_TLB_GEN] = "rmw_tlb_gen",
-	[CNT_RMW_OTHER] = "rmw_mm_users",
-	[CNT_LOCK] = "sched_locks",
-	[CNT_RMW_LOCAL] = "rmw_cpu_local",
-	[CNT_STORE_SHARED] = "stores_shared_read",
-	[CNT_FENCE] = "smp_mb",
-	[CNT_CR3_WRITE] = "cr3_writes",
-	[CNT_CR3_FLUSH] = "cr3_flushing",
-	[CNT_IPI_SENT] = "ipi_sent",
-	[CNT_IPI_RECV] = "ipi_received",
-	[CNT_IPI_WASTED] = "ipi_nothing_to_do",
-	[CNT_IPI_TEARDOWN] = "ipi_teardown",
-	[CNT_IPI_FLUSH] = "ipi_flush",
-	[CNT_FLUSH] = "tlb_flushes",
-	[CNT_FLUSH_SKIPPED_LAZY] = "flush_skipped_lazy",
-	[CNT_LAZY_EVICT] = "lazy_evictions",
-	[CNT_SLOTS_SCANNED] = "slots_scanned",
-	[CNT_SPEC_WALK] = "page_walks",
-	[CNT_ROUND_TRIP] = "round_trips",
-	[CNT_TASK_STEP] = "task_steps",
-};
+#define COUNTER_NAME(id, name) [id] = name,
+const char *const lm_counter_names[CNT_NR] = { LM_COUNTERS(COUNTER_NAME) };
 
 uint64_t lm_total(enum lm_counter c)
 {
