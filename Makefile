@@ -71,6 +71,7 @@ all:
 -include tests/hazptr/module.mk
 -include model/module.mk
 -include cli/module.mk
+-include predict/module.mk
 -include tests/model/module.mk
 -include tests/bench/module.mk
 -include verify/module.mk

@@ -147,6 +147,7 @@ int main(int argc, char **argv)
 		return cmd_litmus(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bench"))
 		return cmd_bench(argc - 1, argv + 1);
+	if (!strcmp(cmd, "predict")) { int cmd_predict(int, char **); return cmd_predict(argc - 1, argv + 1); }
 	if (!strcmp(cmd, "schemes")) {
 		if (argc > 2)
 			usage_error("schemes", main_usage, "takes no options (got '%s')", argv[2]);

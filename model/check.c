@@ -44,6 +44,27 @@ const char *const lm_counter_names[CNT_NR] = {
 	[CNT_SPEC_WALK] = "page_walks",
 	[CNT_ROUND_TRIP] = "round_trips",
 	[CNT_TASK_STEP] = "task_steps",
+	[CNT_ST_IS_LAZY] = "store_is_lazy",
+	[CNT_ST_LOADED_MM] = "store_loaded_mm",
+	[CNT_ST_HAZARD] = "store_hazard_slot",
+	[CNT_LD_TLB_GEN] = "load_tlb_gen",
+	[CNT_MMDROP] = "mmdrop_teardowns",
+	[CNT_LOCK_RQ] = "sched_locks_rq",
+};
+
+const char *const lm_phase_names[PH_NR] = {
+	[PH_OTHER] = "other",
+	[PH_SCHED] = "sched",
+	[PH_CS_UU_SAME] = "cs_uu_same",
+	[PH_CS_UU_DIFF] = "cs_uu_diff",
+	[PH_CS_UK] = "cs_uk",
+	[PH_CS_KU_SAME] = "cs_ku_same",
+	[PH_CS_KU_DIFF] = "cs_ku_diff",
+	[PH_CS_KK] = "cs_kk",
+	[PH_WAKE] = "wake",
+	[PH_MMPUT] = "mmput",
+	[PH_MMDROP] = "mmdrop",
+	[PH_IRQ] = "irq",
 };
 
 const char *const lm_invariant_names[INV_NR] = {
@@ -439,6 +460,16 @@ uint64_t lm_total(enum lm_counter c)
 
 	for (int i = 0; i < lm.cfg.nr_cpus; i++)
 		s += lm.cpus[i].cnt[0][c] + lm.cpus[i].cnt[1][c];
+	return s;
+}
+
+/* The counter c summed over CPUs, for events counted in phase ph. */
+uint64_t lm_phase_total(int ph, enum lm_counter c)
+{
+	uint64_t s = 0;
+
+	for (int i = 0; i < lm.cfg.nr_cpus; i++)
+		s += lm.cpus[i].pcnt[ph][c];
 	return s;
 }
 

@@ -168,8 +168,11 @@ static void exit_mmap(struct mm_struct *mm)
 /* Models __mmput() (kernel/fork.c). */
 static void __mmput(struct mm_struct *mm)
 {
+	int ph = lm_phase_set(PH_MMPUT);
+
 	mm->t_users_zero_ns = lm_now_ns();
 	exit_mmap(mm);
+	lm_phase_set(ph);
 	mmdrop(mm);     /* the reference all mm_users held together */
 }
 
@@ -190,6 +193,9 @@ void mmput(struct mm_struct *mm)
  */
 void __mmdrop(struct mm_struct *mm)
 {
+	int ph = lm_phase_set(PH_MMDROP);
+
+	count_event(CNT_MMDROP);
 	mm->cpus_at_mmdrop = cpumask_weight_snapshot(mm->cpumask);
 	sim_point(SP_MMDROP_BEFORE_CLEANUP);
 	lazy_ops()->cleanup(mm);
@@ -208,6 +214,7 @@ void __mmdrop(struct mm_struct *mm)
 	lm_teardown_record(mm);
 	pgtable_free(mm->pgd);     /* mm_free_pgd() */
 	mm_struct_free(mm);        /* free_mm() */
+	lm_phase_set(ph);
 }
 
 /* Models mmgrab_lazy_tlb() (include/linux/sched/mm.h). */

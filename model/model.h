@@ -58,8 +58,41 @@ enum lm_counter {
 	CNT_SPEC_WALK,
 	CNT_ROUND_TRIP,      /* workload progress (ping-pong round trips, cycles) */
 	CNT_TASK_STEP,
+	/* CNT_STORE_SHARED split by line, for the predictor's templates
+	 * (counted in addition to CNT_STORE_SHARED) */
+	CNT_ST_IS_LAZY,      /* this CPU's cpu_tlbstate_shared.is_lazy */
+	CNT_ST_LOADED_MM,    /* this CPU's cpu_tlbstate.loaded_mm */
+	CNT_ST_HAZARD,       /* a hazard slot (hazptr) */
+	CNT_LD_TLB_GEN,      /* loads of mm->context.tlb_gen (a line flushers write) */
+	CNT_MMDROP,          /* __mmdrop() calls: teardowns */
+	CNT_LOCK_RQ,         /* of CNT_LOCK: runqueue locks (the rest: pi_lock) */
 	CNT_NR
 };
+extern const char *const lm_counter_names[CNT_NR];
+
+/*
+ * Phases: which kernel path a CPU is in, so that the counters can also be
+ * read per path (predict/extract.c turns them into operation templates).
+ * Set by the core around schedule(), context_switch() by switch type,
+ * try_to_wake_up(), __mmput() and __mmdrop(); scheme-neutral.  Events in
+ * IPI handlers count under PH_IRQ whatever the interrupted phase.
+ */
+enum lm_phase {
+	PH_OTHER,
+	PH_SCHED,            /* __schedule() before context_switch() */
+	PH_CS_UU_SAME,       /* user -> user, one mm (threads of a process) */
+	PH_CS_UU_DIFF,       /* user -> user, another mm */
+	PH_CS_UK,            /* user -> kernel (idle): the lazy grab */
+	PH_CS_KU_SAME,       /* kernel -> user, back to the lazy mm */
+	PH_CS_KU_DIFF,       /* kernel -> user, another mm */
+	PH_CS_KK,            /* kernel -> kernel */
+	PH_WAKE,             /* try_to_wake_up() */
+	PH_MMPUT,            /* __mmput(): exit_mmap() and the users' mmdrop */
+	PH_MMDROP,           /* __mmdrop(): the scheme's cleanup, the frees */
+	PH_IRQ,              /* IPI handlers */
+	PH_NR
+};
+extern const char *const lm_phase_names[PH_NR];
 extern const char *const lm_counter_names[CNT_NR];
 
 /* Invariants checked (kernel-lazy-tlb.md §7.1). */
@@ -270,6 +303,8 @@ struct lm_cpu {
 	struct call_single_data csd[NR_CPUS_MAX] __cacheline_aligned;
 
 	uint64_t cnt[2][CNT_NR] __cacheline_aligned;   /* [in_irq][counter] */
+	int phase;                                      /* enum lm_phase */
+	uint64_t pcnt[PH_NR][CNT_NR];                   /* the same counts by phase */
 	struct lm_event ring[EVENT_RING];
 	uint32_t ring_seq;
 
@@ -354,17 +389,33 @@ static inline struct task_struct *get_current(void)
 }
 #define current get_current()
 
-static inline void count_event(enum lm_counter c)
-{
-	struct lm_cpu *cpu = lm_this;
-	if (cpu)
-		cpu->cnt[atomic_load_explicit(&cpu->irq.in_irq, memory_order_relaxed) ? 1 : 0][c]++;
-}
 static inline void count_add(enum lm_counter c, uint64_t n)
 {
 	struct lm_cpu *cpu = lm_this;
-	if (cpu)
-		cpu->cnt[atomic_load_explicit(&cpu->irq.in_irq, memory_order_relaxed) ? 1 : 0][c] += n;
+
+	if (cpu) {
+		int irq = atomic_load_explicit(&cpu->irq.in_irq, memory_order_relaxed) ? 1 : 0;
+
+		cpu->cnt[irq][c] += n;
+		cpu->pcnt[irq ? PH_IRQ : cpu->phase][c] += n;
+	}
+}
+static inline void count_event(enum lm_counter c)
+{
+	count_add(c, 1);
+}
+
+/* Enter a phase; returns the one to restore with lm_phase_set(old). */
+static inline int lm_phase_set(int ph)
+{
+	struct lm_cpu *cpu = lm_this;
+	int old;
+
+	if (!cpu)
+		return PH_OTHER;
+	old = cpu->phase;
+	cpu->phase = ph;
+	return old;
 }
 
 /* smp_mb(): a counted full barrier; also satisfies rq->mb_pending. */
@@ -473,6 +524,7 @@ uint64_t lm_now_ns(void);
 uint64_t lm_rand(struct lm_cpu *c);
 void lm_sim_point(int point);
 uint64_t lm_total(enum lm_counter c);
+uint64_t lm_phase_total(int ph, enum lm_counter c);
 uint64_t lm_total_violations(void);
 void lm_print_counters(FILE *out);
 void lm_dump_state(FILE *out);
