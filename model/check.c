@@ -50,6 +50,7 @@ const char *const lm_counter_names[CNT_NR] = {
 	[CNT_LD_TLB_GEN] = "load_tlb_gen",
 	[CNT_MMDROP] = "mmdrop_teardowns",
 	[CNT_LOCK_RQ] = "sched_locks_rq",
+	[CNT_IPI_WAIT_ROUND] = "ipi_wait_rounds",
 };
 
 const char *const lm_phase_names[PH_NR] = {

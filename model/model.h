@@ -66,6 +66,7 @@ enum lm_counter {
 	CNT_LD_TLB_GEN,      /* loads of mm->context.tlb_gen (a line flushers write) */
 	CNT_MMDROP,          /* __mmdrop() calls: teardowns */
 	CNT_LOCK_RQ,         /* of CNT_LOCK: runqueue locks (the rest: pi_lock) */
+	CNT_IPI_WAIT_ROUND,  /* waits for a round of IPIs (one IPI latency each) */
 	CNT_NR
 };
 extern const char *const lm_counter_names[CNT_NR];

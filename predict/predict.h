@@ -22,6 +22,8 @@
 
 #include "../model/model.h"
 #include "../model/lazy/lazy.h"
+#include <stdatomic.h>
+#include <stddef.h>
 
 /* ---- templates ---- */
 
@@ -141,15 +143,22 @@ int sim_scheme_from(const struct tmpl_set *ts, const char *name, struct sim_sche
 
 struct sim_result {
 	double ops_per_sec;
-	uint64_t round_trips, started, in_flight;   /* conservation */
+	uint64_t ops;                                /* counted operations in the window */
+	uint64_t round_trips, started, in_flight;   /* conservation: whole run */
 	uint64_t switches[TP_NR];
 	uint64_t line_rmw, line_waits;
 	double rmw_wait_ns;                          /* mean queueing per tracked RMW */
 	uint64_t events;
 };
 
+enum placement {
+	PL_WIS,              /* will-it-scale: pair i on core i mod ncores, both threads */
+	PL_BENCH,            /* lazymm bench: pair i on CPUs 2i, 2i+1, each pinned */
+};
+
 struct sim_cfg {
 	const struct machine *m;
+	enum placement placement;
 	struct sim_point p;
 	const struct sim_scheme *s;
 	enum wl wl;
@@ -159,6 +168,35 @@ struct sim_cfg {
 	double warmup_ns, window_ns;
 };
 int sim_run(const struct sim_cfg *c, struct sim_result *r);
+int sim_one_line(const struct machine *m, const struct sim_point *p, int n, uint64_t seed,
+		 double window_ns, double *per_sec, double *mean_wait_ns);
+
+/* ---- sweeps (sweep.c) ---- */
+struct sweep_in {
+	const struct machine *m;
+	enum placement placement;
+	const struct sim_scheme *refcount, *none;
+	uint64_t seed;
+	bool band, quick;
+	bool long_window;              /* the fit: three times the round trips */
+};
+
+struct pred_row {
+	enum wl wl;
+	enum wmode mode;
+	int tasks;
+	const struct sim_scheme *scheme;
+	double ops_per_sec, speedup, fraction;
+	double lo, hi;                 /* speedup band */
+	double flo, fhi;               /* fraction band */
+	double switches_per_op, rmw_per_switch, fences_per_switch, cr3_per_switch;
+	double uu_share;               /* user->user switches: no lazy mode */
+	struct sim_result res;
+	bool failed;
+};
+int sweep_nsets(bool band);
+double sweep_window_ns(const struct machine *m, enum wl wl, int tasks, bool quick, bool longw);
+int sweep_run(const struct sweep_in *in, struct pred_row *rows, int nrows, int threads);
 
 /* ---- the teardown cost ---- */
 struct td_cost {
@@ -169,5 +207,32 @@ struct td_cost {
 };
 void td_cost(const struct machine *m, const struct sim_point *p, const struct tmpl_set *ts,
 	     const char *scheme, int n, int k, bool mapped, struct td_cost *out);
+
+/* ---- output (report.c) ---- */
+struct td_row {
+	const char *scheme;
+	int n, k;
+	bool mapped;
+	struct td_cost c;
+};
+
+struct report {
+	const struct machine *m;
+	const char *templates;
+	const struct pred_row *rows;
+	int nrows;
+	const char *const *schemes;
+	int nschemes;
+	const struct td_row *td;
+	int ntd, ntd_schemes;
+	const char *const *td_schemes;
+	char cross[32][160];
+	int ncross;
+};
+void report_table(FILE *f, const struct report *r);
+void report_teardown(FILE *f, const struct report *r);
+void report_csv(FILE *f, const struct report *r);
+void report_json(FILE *f, const struct report *r);
+int report_plot(const char *png, const struct report *r);
 
 #endif /* LAZYMM_PREDICT_H */
