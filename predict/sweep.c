@@ -62,8 +62,8 @@ double sweep_window_ns(const struct machine *m, enum wl wl, int tasks, bool quic
 	double target = quick ? 1500 : longw && tasks >= 12 ? 15000 : 5000;
 	double w = target * rt / (wl == WLP_CS1 ? tasks : tasks * 0.5);
 
-	if (w < 40 * rt)
-		w = 40 * rt;
+	if (w < 12 * rt)             /* many pairs: a few round trips each suffice */
+		w = 12 * rt;
 	return w;
 }
 
