@@ -452,7 +452,7 @@ static void add_sample(struct bench_cell *c, const struct bench_sample *s, int r
 		c->sum.td_max_ns = s->td_max_ns;
 	c->sum.violations += s->violations;
 	c->sum.hung |= s->hung;
-	if (c->ops->safe && (s->violations || s->hung))
+	if (lazy_safe(c->ops) && (s->violations || s->hung))
 		c->unsafe = true;         /* a fast unsafe result is not a result */
 	if (s->secs > 0 && !s->hung) {
 		c->share[c->n] = s->avail;
@@ -490,7 +490,7 @@ static bool host_hang(const struct bench_sample *s)
 static bool report_unsafe(const struct bench_cell *c, const struct bench_sample *s,
 			  const struct bench_opts *o)
 {
-	if (!c->ops->safe || (!s->violations && !s->hung))
+	if (!lazy_safe(c->ops) || (!s->violations && !s->hung))
 		return true;
 	fprintf(stderr, "%slazymm bench: %s, --mode %s, tasks %d: scheme %s reported %llu "
 		"violation(s)%s: no result, the run fails\n", o->progress ? "\n" : "",
@@ -606,10 +606,10 @@ static double paired_ratio(const struct bench_cell *c, const struct bench_cell *
 	return median_of(v, n);
 }
 
-static const struct bench_cell *find_ref(const struct bench_cell *g, int nr, const char *name)
+static const struct bench_cell *find_ref(const struct bench_cell *g, int nr, enum lazy_role role)
 {
 	for (int s = 0; s < nr; s++)
-		if (!strcmp(g[s].ops->name, name))
+		if (g[s].ops->role == role)
 			return &g[s];
 	return NULL;
 }
@@ -621,8 +621,8 @@ static void summarize(struct bench_results *r)
 	for (int i = 0; i < r->nr_cells; i++)
 		summarize_cell(&r->cells[i]);
 	for (int i = 0; i < r->nr_cells; i += nr) {
-		const struct bench_cell *ref = find_ref(&r->cells[i], nr, "refcount");
-		const struct bench_cell *lim = find_ref(&r->cells[i], nr, "none");
+		const struct bench_cell *ref = find_ref(&r->cells[i], nr, LAZY_BASELINE);
+		const struct bench_cell *lim = find_ref(&r->cells[i], nr, LAZY_LIMIT);
 
 		for (int s = 0; s < nr; s++) {
 			struct bench_cell *c = &r->cells[i + s];
@@ -742,15 +742,15 @@ static void note_missing_refs(const struct bench_opts *o)
 	bool ref = false, lim = false;
 
 	for (int s = 0; s < o->nr_schemes; s++) {
-		ref |= !strcmp(o->schemes[s]->name, "refcount");
-		lim |= !strcmp(o->schemes[s]->name, "none");
+		ref |= o->schemes[s]->role == LAZY_BASELINE;
+		lim |= o->schemes[s]->role == LAZY_LIMIT;
 	}
 	if (!ref)
-		fprintf(stderr, "lazymm bench: note: refcount is not measured, so the speedup "
-			"column stays empty\n");
+		fprintf(stderr, "lazymm bench: note: %s is not measured, so the speedup "
+			"column stays empty\n", lazy_role_scheme(LAZY_BASELINE));
 	if (!lim)
-		fprintf(stderr, "lazymm bench: note: none is not measured, so the fraction-of-none "
-			"column stays empty\n");
+		fprintf(stderr, "lazymm bench: note: %s is not measured, so the fraction-of-none "
+			"column stays empty\n", lazy_role_scheme(LAZY_LIMIT));
 }
 
 int cmd_bench(int argc, char **argv)

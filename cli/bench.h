@@ -2,8 +2,8 @@
  * bench.h - `lazymm bench`, shared between its files:
  *
  *   cli/bench.c        options, the plan (rounds of interleaved schemes), exit status
- *   cli/bench_run.c    one sample: machine up, warm-up, counted window, teardown;
- *                      model pipes, per-CPU model timers, counter snapshots
+ *   cli/bench_run.c    one sample on the harness (model/harness.h): warm-up,
+ *                      counted window, counter snapshots
  *   cli/bench_work.c   the workloads: idle_cycle, context_switch1, exit, tlb_flush
  *   cli/bench_host.c   calibration (a real pipe ping-pong) and run metadata
  *   cli/bench_out.c    the table, CSV, JSON and the gnuplot figure
@@ -16,7 +16,6 @@
 #define BENCH_MAX_ROUNDS  32
 #define BENCH_MAX_TASKS   16     /* values in --tasks */
 #define BENCH_TASKS_LIMIT 64     /* largest value in --tasks */
-#define BENCH_TIMERS      64     /* model timers per simulated CPU */
 
 /* The model's counters, plus the benchmark's own (counted per CPU too). */
 enum {
@@ -75,29 +74,16 @@ struct bench_sample {
 
 /* ---- runtime shared by bench_run.c and bench_work.c ---- */
 
-struct bench_pipe {
-	_Atomic int tokens;
-	_Atomic(struct task_struct *) waiter;
-} __cacheline_aligned;
+struct lm_pipe;
 
 struct bench_world {
 	const struct bench_params *p;
-	_Atomic int stopping;        /* tasks exit at their next step */
-	_Atomic int live_tasks;
 	_Atomic unsigned int snap_epoch;
-	struct bench_pipe *pipes;
+	struct lm_pipe *pipes;
 	int nr_pipes;
 };
 extern struct bench_world bw;
 
-static inline bool bench_stopping(void)
-{
-	return atomic_load_explicit(&bw.stopping, memory_order_relaxed) != 0;
-}
-
-void bench_pipe_write(struct bench_pipe *p);
-bool bench_pipe_read(struct bench_pipe *p, struct task_struct *tsk);
-enum step_result bench_sleep_for(struct task_struct *tsk, uint64_t ns);
 int bench_run_sample(const struct bench_params *p, struct bench_sample *s);
 
 /* ---- results ---- */

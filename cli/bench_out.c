@@ -216,7 +216,7 @@ static void print_notes(FILE *f, const struct bench_cell *g, int ng, const struc
 		over |= c->oversub;
 		if (c->share_min < share)
 			share = c->share_min;
-		if (!c->ops->safe && c->sum.violations)
+		if (!lazy_safe(c->ops) && c->sum.violations)
 			fprintf(f, "  note: %s, tasks %d: %llu violation(s) -- unsafe by design, "
 				"counted, not held against the run\n", c->ops->name, c->tasks,
 				(unsigned long long)c->sum.violations);
@@ -426,7 +426,7 @@ static void json_cell(FILE *f, const struct bench_cell *c)
 	json_num(f, "host_share_min", c->share_min);
 	fprintf(f, ", \"retries\": %d", c->retries);
 	fprintf(f, ", \"oversubscribed\": %s, \"busy_cpus\": %d, \"safe\": %s, \"violations\": %llu",
-		c->oversub ? "true" : "false", c->busy, c->ops->safe ? "true" : "false",
+		c->oversub ? "true" : "false", c->busy, lazy_safe(c->ops) ? "true" : "false",
 		(unsigned long long)c->sum.violations);
 	json_costs(f, c);
 	fprintf(f, "}");

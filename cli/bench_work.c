@@ -5,7 +5,7 @@
  * it creates the tasks, each pinned to a CPU (wake-ups go back to the
  * task's CPU, as will-it-scale's affinity does).  A task counts one
  * operation with count_event(CNT_ROUND_TRIP); the harness reads that
- * counter from its snapshots.  When bw.stopping is set every task leaves
+ * counter from its snapshots.  Once lm_stopping() every task leaves
  * at its next step (waking whoever waits on it), so that the run ends with
  * every mm torn down and the leak check can speak.
  *
@@ -31,18 +31,19 @@
 #include <string.h>
 
 #include "bench.h"
+#include "../model/harness.h"
 
 const char *const bench_mode_names[MODE_NR] = { "threads", "processes" };
 
 /* A task's private state (task->prog); freed when the task exits.  Each
  * on its own cache line: tasks of different CPUs write theirs every cycle. */
 struct bench_prog {
-	struct bench_pipe *in, *out;
+	struct lm_pipe *in, *out;
 	bool sent;          /* cs1: wrote, now reading; cycles: waiting to be woken */
 	bool counts;        /* this task counts operations */
 } __cacheline_aligned;
 
-static struct bench_prog *prog_new(struct bench_pipe *in, struct bench_pipe *out, bool counts)
+static struct bench_prog *prog_new(struct lm_pipe *in, struct lm_pipe *out, bool counts)
 {
 	struct bench_prog *pr = aligned_alloc(LM_CACHELINE, sizeof(*pr));
 
@@ -59,40 +60,20 @@ static struct bench_prog *prog_new(struct bench_pipe *in, struct bench_pipe *out
  * exit_mmap() flushes with freed_tables (the bare-metal x86 path). */
 static struct mm_struct *new_mm(bool map)
 {
-	struct mm_struct *mm = mm_alloc();
-
-	if (!mm)
-		abort();
-	if (map)
-		do_mmap(mm);
-	return mm;
+	return lm_new_mm(map);
 }
 
 /* Models copy_process()+wake_up_new_task(): the caller already holds the
  * mm_users reference the task takes over. */
 static struct task_struct *spawn(struct mm_struct *mm, task_step_fn step, void *prog, int cpu)
 {
-	struct task_struct *t = task_alloc(0, step, prog);
-
-	if (!t)
-		abort();
-	t->mm = mm;
-	t->active_mm = mm;
-	t->active_mm_gen = atomic_load_explicit(&mm->gen, memory_order_relaxed);
-	t->cpu = cpu;
-	atomic_fetch_add_explicit(&bw.live_tasks, 1, memory_order_relaxed);
-	wake_up_new_task(t, cpu);
-	return t;
+	return lm_spawn(mm, step, prog, cpu);
 }
 
 /* do_exit(): exit_mm(), then the last schedule(). */
 static enum step_result task_exit(struct task_struct *tsk)
 {
-	free(tsk->prog);
-	tsk->prog = NULL;
-	exit_mm();
-	atomic_fetch_sub_explicit(&bw.live_tasks, 1, memory_order_release);
-	return STEP_EXIT;
+	return lm_task_exit(tsk);
 }
 
 /* threads: every task shares *shared (created on first use, then mmget);
@@ -115,7 +96,7 @@ static enum step_result cycle_step(struct task_struct *tsk)
 {
 	struct bench_prog *pr = tsk->prog;
 
-	if (bench_stopping())
+	if (lm_stopping())
 		return task_exit(tsk);
 	if (pr->sent) {              /* woken by the timer: one idle round trip */
 		pr->sent = false;
@@ -123,7 +104,7 @@ static enum step_result cycle_step(struct task_struct *tsk)
 	}
 	touch_user_memory(tsk->mm);
 	pr->sent = true;
-	return bench_sleep_for(tsk, bw.p->delay_ns);
+	return lm_sleep_for(tsk, bw.p->delay_ns);
 }
 
 static void cycle_boot(void)
@@ -140,16 +121,16 @@ static enum step_result cs1_step(struct task_struct *tsk)
 {
 	struct bench_prog *pr = tsk->prog;
 
-	if (bench_stopping()) {
-		bench_pipe_write(pr->out);   /* the partner sees the end too */
+	if (lm_stopping()) {
+		lm_pipe_write(pr->out);   /* the partner sees the end too */
 		return task_exit(tsk);
 	}
 	if (!pr->sent) {
 		touch_user_memory(tsk->mm);
-		bench_pipe_write(pr->out);
+		lm_pipe_write(pr->out);
 		pr->sent = true;
 	}
-	if (!bench_pipe_read(pr->in, tsk))
+	if (!lm_pipe_read(pr->in, tsk))
 		return STEP_BLOCK;
 	pr->sent = false;
 	if (pr->counts)
@@ -163,7 +144,7 @@ static void cs1_boot(void)
 	int n = lm.cfg.nr_cpus;
 
 	for (int i = 0; i < bw.p->tasks; i++) {
-		struct bench_pipe *a = &bw.pipes[2 * i], *b = &bw.pipes[2 * i + 1];
+		struct lm_pipe *a = &bw.pipes[2 * i], *b = &bw.pipes[2 * i + 1];
 		struct bench_prog *main_pr = prog_new(b, a, true);    /* writes a, reads b */
 		struct bench_prog *partner = prog_new(a, b, false);   /* reads a, writes b */
 
@@ -199,11 +180,8 @@ static enum step_result exit_thread_step(struct task_struct *tsk)
 {
 	touch_user_memory(tsk->mm);
 	exit_mm();                        /* this CPU: lazy on the mm from here */
-	bench_pipe_write(&bw.pipes[1]);
-	free(tsk->prog);
-	tsk->prog = NULL;
-	atomic_fetch_sub_explicit(&bw.live_tasks, 1, memory_order_release);
-	return STEP_EXIT;
+	lm_pipe_write(&bw.pipes[1]);
+	return task_exit(tsk);            /* exit_mm() again: nothing left */
 }
 
 static void exit_clone_threads(struct task_struct *tsk)
@@ -228,16 +206,13 @@ static enum step_result exit_child_step(struct task_struct *tsk)
 		pr->sent = true;
 	}
 	while (ex.received < bw.p->tasks) {
-		if (!bench_pipe_read(&bw.pipes[1], tsk))
+		if (!lm_pipe_read(&bw.pipes[1], tsk))
 			return STEP_BLOCK;
 		ex.received++;
 	}
-	free(tsk->prog);
-	tsk->prog = NULL;
 	exit_mm();                        /* the last user: the teardown */
-	bench_pipe_write(&bw.pipes[0]);
-	atomic_fetch_sub_explicit(&bw.live_tasks, 1, memory_order_release);
-	return STEP_EXIT;
+	lm_pipe_write(&bw.pipes[0]);
+	return task_exit(tsk);
 }
 
 static enum step_result exit_parent_step(struct task_struct *tsk)
@@ -245,12 +220,12 @@ static enum step_result exit_parent_step(struct task_struct *tsk)
 	struct bench_prog *pr = tsk->prog;
 
 	if (pr->sent) {                   /* a child is out: wait for its exit */
-		if (!bench_pipe_read(&bw.pipes[0], tsk))
+		if (!lm_pipe_read(&bw.pipes[0], tsk))
 			return STEP_BLOCK;
 		pr->sent = false;
 		count_event(CNT_ROUND_TRIP);
 	}
-	if (bench_stopping())
+	if (lm_stopping())
 		return task_exit(tsk);
 	ex.received = 0;
 	touch_user_memory(tsk->mm);
@@ -278,7 +253,7 @@ static enum step_result flush_step(struct task_struct *tsk)
 {
 	struct bench_prog *pr = tsk->prog;
 
-	if (bench_stopping())
+	if (lm_stopping())
 		return task_exit(tsk);
 	if (pr->sent) {
 		pr->sent = false;
@@ -289,7 +264,7 @@ static enum step_result flush_step(struct task_struct *tsk)
 	do_munmap(tsk->mm);                            /* freed_tables: lazy CPUs too */
 	flush_tlb_mm_range(tsk->mm, false, false);     /* PTEs only: lazy CPUs skipped */
 	pr->sent = true;
-	return bench_sleep_for(tsk, bw.p->delay_ns);
+	return lm_sleep_for(tsk, bw.p->delay_ns);
 }
 
 static void flush_boot(void)

@@ -20,6 +20,7 @@ static void main_usage(FILE *out)
 		"  mutants    list the deliberately broken variants; --check runs the matrix\n"
 		"  litmus     store-buffering stress test of the lazy-return handshake\n"
 		"  bench      the RFC's experiment for every scheme, side by side\n"
+		"  predict    simulate the benchmark on machines we do not have (docs/predict.md)\n"
 		"  schemes    list the lazy-mm tracking schemes\n"
 		"\n"
 		"Run 'lazymm COMMAND --help' for a command's options.\n");

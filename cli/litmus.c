@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "../model/harness.h"
 
 static struct {
 	long rounds;
@@ -49,18 +50,15 @@ static struct {
 
 static bool wait_round(long r)
 {
-	uint64_t deadline = 0;
-	unsigned int spins = 0;
+	struct lm_wait w = LM_WAIT("litmus round");
 
+	/* Acquire pairs with the release of lt.go by the CPU that closed the
+	 * previous phase [pair:litmus-round]: its judgement and set-up are
+	 * seen before this round starts. */
 	while (atomic_load_explicit(&lt.go, memory_order_acquire) < r) {
 		lm_irq_poll();
-		spin_backoff(spins);     /* a descheduled partner gets the core */
-		if ((++spins & 4095) == 0) {
-			if (!deadline)
-				deadline = lm_deadline();
-			if (lm_wait_expired(deadline, "litmus round"))
-				return false;
-		}
+		if (!lm_wait_step(&w))   /* a descheduled partner gets the core */
+			return false;
 	}
 	return true;
 }
@@ -68,15 +66,23 @@ static bool wait_round(long r)
 static void lt_cpu_main(struct lm_cpu *c)
 {
 	if (c->cpu == 1) {
-		/* set up: run a, then go lazy on its mm */
+		/* set up: a user task of a fresh mm; run it, then go lazy on
+		 * its mm (published to CPU 0 by setup_done) */
+		lt.mm = lm_new_mm(true);
+		lt.a = lm_task_create(lt.mm, NULL, NULL, 1);
 		atomic_store_explicit(&lt.a->state, TASK_RUNNING, memory_order_relaxed);
 		activate_task_on(lt.a, 1);
 		schedule();
 		touch_user_memory(lt.mm);
 		atomic_store_explicit(&lt.setup_done, 1, memory_order_release);
 	}
-	while (!atomic_load_explicit(&lt.setup_done, memory_order_acquire))
-		cpu_relax();
+	{
+		struct lm_wait w = LM_WAIT("litmus set-up");
+
+		while (!atomic_load_explicit(&lt.setup_done, memory_order_acquire))
+			if (!lm_wait_step(&w))
+				break;
+	}
 	for (long r = 1; r <= lt.rounds; r++) {
 		/* phase 1: CPU 1 goes lazy (nobody races with it) */
 		if (!wait_round(2 * r - 1))
@@ -91,7 +97,7 @@ static void lt_cpu_main(struct lm_cpu *c)
 		}
 		if (atomic_fetch_add_explicit(&lt.arrived, 1, memory_order_acq_rel) == 1) {
 			atomic_store_explicit(&lt.arrived, 0, memory_order_relaxed);
-			atomic_store_explicit(&lt.go, 2 * r, memory_order_release);
+			atomic_store_explicit(&lt.go, 2 * r, memory_order_release);   /* [pair:litmus-round] */
 		}
 		/* phase 2: the race.  Each side first waits a random few pauses
 		 * so that, over the rounds, every relative timing of the two
@@ -128,7 +134,7 @@ static void lt_cpu_main(struct lm_cpu *c)
 				else
 					atomic_fetch_add_explicit(&lm.violations[INV_TLB_GEN], 1, memory_order_relaxed);
 			}
-			atomic_store_explicit(&lt.go, 2 * r + 1, memory_order_release);
+			atomic_store_explicit(&lt.go, 2 * r + 1, memory_order_release);   /* [pair:litmus-round] */
 		}
 	}
 	if (c->cpu == 1) {
@@ -142,6 +148,25 @@ static void lt_cpu_main(struct lm_cpu *c)
 	cpu_loop(c);
 }
 
+/* The host thread: wait (bounded) for every round to be judged. */
+static void lt_run(void *arg)
+{
+	uint64_t deadline = lm_now_ns() + 120ull * 1000000000ull;
+
+	(void)arg;
+	while (atomic_load_explicit(&lt.go, memory_order_acquire) <= 2 * lt.rounds &&
+	       !lm_aborted() && lm_now_ns() < deadline) {
+		struct timespec ts = { 0, 1000000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+static const struct lm_driver litmus_driver = {
+	.name = "litmus",
+	.cpu_main = lt_cpu_main,
+	.run = lt_run,
+};
+
 /* Runs `rounds` rounds; returns the number of forbidden outcomes, or -1. */
 long litmus_lazy_return(const struct lazy_tlb_ops *ops, const char *mutant, long rounds, bool quiet)
 {
@@ -150,37 +175,17 @@ long litmus_lazy_return(const struct lazy_tlb_ops *ops, const char *mutant, long
 		.flush_mode = FLUSH_IPI, .ipi_mode = IPI_POLL, .pin = true,
 		.max_reports = quiet ? -1 : 3,
 	};
-	long forbidden;
+	int v;
 
 	memset(&lt, 0, sizeof(lt));
 	lt.rounds = rounds;
-	if (lm_machine_init(&cfg) != 0)
-		return -1;
-	lt.mm = mm_alloc();
-	do_mmap(lt.mm);
-	lt.a = task_alloc(0, NULL, NULL);
-	lt.a->mm = lt.mm;
-	lt.a->active_mm = lt.mm;
-	lt.a->active_mm_gen = atomic_load_explicit(&lt.mm->gen, memory_order_relaxed);
 	atomic_store_explicit(&lt.go, 1, memory_order_release);
-	if (lm_machine_start(lt_cpu_main) != 0)
+	v = lm_run(&cfg, &litmus_driver, NULL, quiet ? NULL : stdout);
+	if (v < 0)
 		return -1;
-	{
-		uint64_t deadline = lm_now_ns() + 120ull * 1000000000ull;
-
-		while (atomic_load_explicit(&lt.go, memory_order_acquire) <= 2 * rounds &&
-		       !atomic_load_explicit(&lm.abort, memory_order_relaxed) && lm_now_ns() < deadline) {
-			struct timespec ts = { 0, 1000000 };
-			nanosleep(&ts, NULL);
-		}
-	}
-	if (!atomic_load_explicit(&lm.abort, memory_order_relaxed))
-		lm_machine_offline_all();
-	lm_machine_stop();
-	forbidden = lt.forbidden;
-	if (lm_machine_fini(quiet ? NULL : stdout) && !forbidden)
-		forbidden = -1;          /* violations of another kind: report as error */
-	return forbidden;
+	if (v && !lt.forbidden)
+		return -1;               /* violations of another kind: report as error */
+	return lt.forbidden;
 }
 
 static void litmus_usage(FILE *out)

@@ -159,7 +159,7 @@ int cmd_mutants(int argc, char **argv)
 		const struct lazy_tlb_ops *ops = lazy_schemes[s];
 		struct check_outcome o;
 
-		if (!ops->safe)
+		if (!lazy_safe(ops))
 			continue;
 		o = run_checks(ops, NULL, secs, rounds, false);
 		if (o.caught_by)

@@ -412,8 +412,11 @@ int cmd_predict(int argc, char **argv)
 		fprintf(stderr, "lazymm predict: %s\n", err);
 		return EXIT_USAGE;
 	}
-	if (sim_scheme_from(&ts, "refcount", &rc) || sim_scheme_from(&ts, "none", &none)) {
-		fprintf(stderr, "lazymm predict: %s lacks refcount or none\n", tpath);
+	/* the baseline (refcount) and the limit (none), as the registry names them */
+	if (sim_scheme_from(&ts, lazy_role_scheme(LAZY_BASELINE), &rc) ||
+	    sim_scheme_from(&ts, lazy_role_scheme(LAZY_LIMIT), &none)) {
+		fprintf(stderr, "lazymm predict: %s lacks the baseline or the limit scheme: re-extract (make predict-templates)\n",
+			tpath);
 		return EXIT_USAGE;
 	}
 	for (int i = 0; lazy_schemes[i] && nsch < MAX_SCHEMES; i++) {

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "../model/harness.h"
 
 #define SC_MAX_CPUS 4
 #if defined(LAZYMM_TSAN)
@@ -23,6 +24,16 @@
 #define SC_TIMEOUT_NS (5ull * 1000000000ull)
 #endif
 
+/*
+ * The mailbox between the controller and a CPU.  Each handshake is a
+ * release store on one side and an acquire load on the other:
+ *   fn      controller posts arg then fn; the CPU reads fn then arg [pair:sc-post]
+ *   busy    the CPU clears it after the action; the controller reads the
+ *           action's effects after seeing 0 [pair:sc-done]
+ *   brk     the controller arms a park point before posting [pair:sc-brk]
+ *   parked  the CPU says where it parked [pair:sc-parked]
+ *   release the controller lets it go on [pair:sc-release]
+ */
 struct sc_cpu {
 	_Atomic(void (*)(void *)) fn;
 	void *arg;
@@ -38,18 +49,19 @@ static bool sc_timed_out;
 
 /* ---- the CPU side ---- */
 
-static void sc_point(int point)
+static void sc_point(int point, struct mm_struct *mm)
 {
 	struct sc_cpu *s = &scc[lm_this->cpu];
 	uint64_t deadline;
 
-	if (atomic_load_explicit(&s->brk, memory_order_acquire) != point)
+	(void)mm;
+	if (atomic_load_explicit(&s->brk, memory_order_acquire) != point)   /* [pair:sc-brk] */
 		return;
 	atomic_store_explicit(&s->brk, SP_NONE, memory_order_relaxed);
 	atomic_store_explicit(&s->release, 0, memory_order_relaxed);
-	atomic_store_explicit(&s->parked, point, memory_order_release);
+	atomic_store_explicit(&s->parked, point, memory_order_release);     /* [pair:sc-parked] */
 	deadline = lm_deadline();
-	while (!atomic_load_explicit(&s->release, memory_order_acquire)) {
+	while (!atomic_load_explicit(&s->release, memory_order_acquire)) {   /* [pair:sc-release] */
 		lm_irq_poll();           /* takes IPIs only if irqs are on here */
 		cpu_relax();
 		if (lm_wait_expired(deadline, "scenario: parked CPU never released"))
@@ -72,12 +84,12 @@ static void sc_cpu_main(struct lm_cpu *c)
 	struct sc_cpu *s = &scc[c->cpu];
 
 	while (!atomic_load_explicit(&lm.stop, memory_order_relaxed)) {
-		void (*fn)(void *) = atomic_load_explicit(&s->fn, memory_order_acquire);
+		void (*fn)(void *) = atomic_load_explicit(&s->fn, memory_order_acquire);  /* [pair:sc-post] */
 
 		if (fn) {
 			atomic_store_explicit(&s->fn, NULL, memory_order_relaxed);
 			fn(s->arg);
-			atomic_store_explicit(&s->busy, 0, memory_order_release);
+			atomic_store_explicit(&s->busy, 0, memory_order_release);    /* [pair:sc-done] */
 			continue;
 		}
 		lm_idle_offline(c);
@@ -106,7 +118,9 @@ static bool sc_wait(const char *what, bool (*cond)(int), int arg)
 	return true;
 }
 
+/* [pair:sc-done] */
 static bool cpu_idle_cond(int cpu) { return !atomic_load_explicit(&scc[cpu].busy, memory_order_acquire); }
+/* [pair:sc-parked] */
 static bool cpu_parked_cond(int cpu) { return atomic_load_explicit(&scc[cpu].parked, memory_order_acquire) != 0; }
 static bool ipi_queued_cond(int cpu) { return atomic_load_explicit(&cpu_of(cpu)->irq.queue, memory_order_acquire) != NULL; }
 /* cpu finished its action, or it is waiting for an IPI it sent */
@@ -127,7 +141,7 @@ static void sc_post(int cpu, void (*fn)(void *), void *arg)
 		return;
 	scc[cpu].arg = arg;
 	atomic_store_explicit(&scc[cpu].busy, 1, memory_order_relaxed);
-	atomic_store_explicit(&scc[cpu].fn, fn, memory_order_release);
+	atomic_store_explicit(&scc[cpu].fn, fn, memory_order_release);      /* [pair:sc-post] */
 }
 
 /* Post an action and wait for it to complete. */
@@ -139,7 +153,7 @@ static void sc_do(int cpu, void (*fn)(void *), void *arg)
 
 static void sc_break(int cpu, int point)
 {
-	atomic_store_explicit(&scc[cpu].brk, point, memory_order_release);
+	atomic_store_explicit(&scc[cpu].brk, point, memory_order_release);  /* [pair:sc-brk] */
 }
 
 static void sc_wait_parked(int cpu)
@@ -149,7 +163,7 @@ static void sc_wait_parked(int cpu)
 
 static void sc_release(int cpu)
 {
-	atomic_store_explicit(&scc[cpu].release, 1, memory_order_release);
+	atomic_store_explicit(&scc[cpu].release, 1, memory_order_release);  /* [pair:sc-release] */
 }
 
 static void sc_sync(int cpu)
@@ -255,29 +269,20 @@ static void act_mmgrab(void *arg)
 
 static struct mm_struct *new_mm(bool map)
 {
-	struct mm_struct *mm = mm_alloc();
-
-	if (map)
-		do_mmap(mm);
-	return mm;
+	return lm_new_mm(map);
 }
 
 /* A user task of mm (a thread: one more mm_users unless first). */
 static struct task_struct *new_user(struct mm_struct *mm, bool first)
 {
-	struct task_struct *t = task_alloc(0, NULL, NULL);
-
 	if (!first)
 		mmget(mm);
-	t->mm = mm;
-	t->active_mm = mm;
-	t->active_mm_gen = atomic_load_explicit(&mm->gen, memory_order_relaxed);
-	return t;
+	return lm_task_create(mm, NULL, NULL, 0);
 }
 
 static struct task_struct *new_kthread(void)
 {
-	return task_alloc(PF_KTHREAD, NULL, NULL);
+	return lm_task_create(NULL, NULL, NULL, 0);
 }
 
 /* Run a user task of a fresh mm on cpu and exit it: the CPU switches away
@@ -328,11 +333,11 @@ static int sc_hotpath(void)
 	       (unsigned long long)sw, (unsigned long long)rmw,
 	       (unsigned long long)lm_total(CNT_CR3_WRITE));
 	/* what each scheme costs on this path is part of the scenario */
-	if (!strcmp(lm.cfg.ops->name, "refcount") && !lm.cfg.mutant && rmw != sw) {
-		printf("  expected one mm_count RMW per user<->idle switch with refcount\n");
+	if (lm.cfg.ops->drop_derefs_mm && !lm.cfg.mutant && rmw != sw) {
+		printf("  expected one mm_count RMW per user<->idle switch with %s\n", lm.cfg.ops->name);
 		return 1;
 	}
-	if (strcmp(lm.cfg.ops->name, "refcount") && rmw != 0) {
+	if (!lm.cfg.ops->drop_derefs_mm && rmw != 0) {
 		printf("  expected no mm_count RMW on the switch path with %s\n", lm.cfg.ops->name);
 		return 1;
 	}
@@ -627,6 +632,27 @@ const char *scenario_name(int i)
 	return scenarios[i].name;
 }
 
+struct sc_run {
+	const struct scenario *s;
+	int bad;
+};
+
+/* The host thread is the scenario's controller. */
+static void sc_run(void *arg)
+{
+	struct sc_run *a = arg;
+
+	a->bad = a->s->run();
+}
+
+static const struct lm_driver scenario_driver = {
+	.name = "scenario",
+	.cpu_main = sc_cpu_main,
+	.point = sc_point,
+	.preempt = sc_preempt,
+	.run = sc_run,
+};
+
 int scenario_run_by_index(int i, const struct lazy_tlb_ops *ops, const char *mutant,
 			  bool quiet, struct scenario_result *res)
 {
@@ -634,27 +660,19 @@ int scenario_run_by_index(int i, const struct lazy_tlb_ops *ops, const char *mut
 	struct lm_config cfg = {
 		.nr_cpus = s->cpus, .seed = 1, .ops = ops, .mutant = mutant,
 		.flush_mode = FLUSH_IPI, .ipi_mode = IPI_POLL, .reuse_addresses = s->reuse,
-		.chaos = true, .pin = false, .wait_timeout_ns = SC_TIMEOUT_NS,
+		.pin = false, .wait_timeout_ns = SC_TIMEOUT_NS,
 		.max_reports = quiet ? -1 : 3,
 	};
+	struct sc_run a = { s, 0 };
 	int bad, v;
 
 	memset(scc, 0, sizeof(scc));
 	sc_timed_out = false;
 	sc_preempt_to = -1;
-	if (lm_machine_init(&cfg) != 0)
+	v = lm_run(&cfg, &scenario_driver, &a, quiet ? NULL : stdout);
+	if (v < 0)
 		return -1;
-	lm_point_hook = sc_point;
-	lm_preempt_hook = sc_preempt;
-	if (lm_machine_start(sc_cpu_main) != 0)
-		return -1;
-	bad = s->run();
-	if (!atomic_load_explicit(&lm.abort, memory_order_relaxed))
-		lm_machine_offline_all();
-	lm_machine_stop();
-	v = lm_machine_fini(quiet ? NULL : stdout);
-	lm_point_hook = NULL;
-	lm_preempt_hook = NULL;
+	bad = a.bad;
 	res->violations = v;
 	if (sc_timed_out) {
 		res->passed = false;
@@ -737,7 +755,7 @@ int cmd_scenario(int argc, char **argv)
 
 		for (int k = 0; k < NR_SCENARIOS; k++) {
 			struct scenario_result r;
-			bool expect_fail = !ops->safe && scenarios[k].exposes;
+			bool expect_fail = !lazy_safe(ops) && scenarios[k].exposes;
 			bool ok;
 
 			if (scenario_run_by_index(k, ops, NULL, true, &r) != 0)

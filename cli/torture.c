@@ -8,10 +8,13 @@
  *                 migrate, clone threads, fork processes (some that never
  *                 map anything, so exit_mmap() flushes nothing), exec, exit
  *   ping-pong     pairs of threads of one process over model pipes
- *   kworker       a khugepaged-like kernel thread holding mm_count
- *                 references: mmget_not_zero() + kthread_use_mm() + touch +
- *                 kthread_unuse_mm() + mmput(), or the final mmdrop() of a
- *                 dead mm on whatever CPU it runs
+ *   kworker       khugepaged-like kernel threads (1 + cpus/4) sharing a
+ *                 table of mm slots, each holding an mm_count reference:
+ *                 under the table's lock (khugepaged_mm_lock) a slot's mm
+ *                 is loaded and pinned with mmget_not_zero(), or, dead,
+ *                 taken out of its slot and dropped (maybe the final
+ *                 mmdrop()); then kthread_use_mm() + touch +
+ *                 kthread_unuse_mm() + mmput() outside the lock
  *   usermodehelper kernel threads that exec, preempted and migrated between
  *                 the switch and the lazy drop
  *   chaos         at model points: random delays and speculative page walks;
@@ -22,21 +25,10 @@
 #include <time.h>
 
 #include "cli.h"
-#include "bench.h"
+#include "../model/harness.h"
 
-#define TT_TIMERS   64
 #define TT_KSLOTS   16
 #define TT_PAIRS_MAX 8
-
-struct tt_timer {
-	struct task_struct *task;
-	uint64_t expiry;
-};
-
-struct tt_cpu {
-	struct tt_timer timers[TT_TIMERS];
-	int nr_timers;
-};
 
 enum tt_kind { TT_USER, TT_PINGPONG, TT_KWORKER, TT_UMH };
 
@@ -44,17 +36,20 @@ struct tt_prog {
 	enum tt_kind kind;
 	int steps_left;
 	bool maps;
-	struct bench_pipe *in, *out;
+	struct lm_pipe *in, *out;
 	bool sent;
 };
 
 static struct {
 	const struct torture_params *p;
-	_Atomic int stopping;
-	_Atomic int live_tasks;
 	int max_tasks;
-	_Atomic(struct mm_struct *) kslots[TT_KSLOTS];
-	struct bench_pipe pipes[2 * TT_PAIRS_MAX];
+	/* khugepaged's mm_slot table: each slot holds an mm_count reference;
+	 * every load, pin and emptying of a slot is under kslots_lock
+	 * (khugepaged_mm_lock, a spinlock: taken with irqs on) */
+	atomic_flag kslots_lock;
+	struct mm_struct *kslots[TT_KSLOTS];
+	bool kslots_closed;          /* swept at shutdown: no registration after */
+	struct lm_pipe pipes[2 * TT_PAIRS_MAX];
 	int pairs;
 	_Atomic uint64_t first_violation_ns;
 	uint64_t t0;
@@ -65,42 +60,10 @@ static unsigned int rnd(unsigned int n)
 	return (unsigned int)(lm_rand(lm_this) % n);
 }
 
-/* Model pipes: the ping-pong channel is the bench's (cli/bench_run.c). */
-
-/* ---- model timers ---- */
-
-static enum step_result sleep_for(struct task_struct *tsk, uint64_t ns)
+/* Where a model timer wakes its task: mostly its own CPU. */
+static int tt_timer_cpu(struct task_struct *task)
 {
-	struct tt_cpu *tc = lm_this->drv;
-
-	if (tc->nr_timers >= TT_TIMERS)
-		return STEP_YIELD;
-	atomic_store_explicit(&tsk->state, TASK_INTERRUPTIBLE, memory_order_relaxed);
-	tc->timers[tc->nr_timers++] = (struct tt_timer){ tsk, lm_now_ns() + ns };
-	return STEP_BLOCK;
-}
-
-static void tt_tick(struct lm_cpu *c)
-{
-	struct tt_cpu *tc = c->drv;
-	uint64_t now;
-
-	if (!tc->nr_timers)
-		return;
-	now = lm_now_ns();
-	for (int i = 0; i < tc->nr_timers;) {
-		struct tt_timer *t = &tc->timers[i];
-
-		/* fire only once the task is fully off this CPU's current slot */
-		if (t->expiry <= now && t->task != current) {
-			struct task_struct *task = t->task;
-
-			*t = tc->timers[--tc->nr_timers];
-			try_to_wake_up(task, rnd(4) ? task->cpu : (int)rnd((unsigned)lm.cfg.nr_cpus));
-			continue;
-		}
-		i++;
-	}
+	return rnd(4) ? task->cpu : (int)rnd((unsigned)lm.cfg.nr_cpus);
 }
 
 /* ---- task creation and exit ---- */
@@ -124,24 +87,44 @@ static struct tt_prog *prog_new(enum tt_kind kind)
 
 static bool reserve_task(void)
 {
-	int n = atomic_fetch_add_explicit(&tt.live_tasks, 1, memory_order_relaxed);
-
-	if (n >= tt.max_tasks || atomic_load_explicit(&tt.stopping, memory_order_relaxed)) {
-		atomic_fetch_sub_explicit(&tt.live_tasks, 1, memory_order_relaxed);
-		return false;
-	}
-	return true;
+	return lm_task_reserve(tt.max_tasks);
 }
 
-/* A khugepaged-like registration: the kworker holds mm_count. */
+/* khugepaged_mm_lock: a spinlock, so a waiter has irqs on and takes IPIs
+ * (a holder may be waiting for one: its mmdrop() can be the final one). */
+static void kslots_lock(void)
+{
+	struct lm_wait w = LM_WAIT("torture: khugepaged_mm_lock");
+
+	preempt_disable();
+	while (atomic_flag_test_and_set_explicit(&tt.kslots_lock, memory_order_acquire)) {
+		lm_irq_poll();
+		if (!lm_wait_step(&w))
+			break;
+	}
+}
+
+static void kslots_unlock(void)
+{
+	atomic_flag_clear_explicit(&tt.kslots_lock, memory_order_release);
+	preempt_enable();
+}
+
+/* A khugepaged-like registration (__khugepaged_enter()): the slot holds
+ * mm_count, taken by the registering task, which holds mm_users. */
 static void register_kslot(struct mm_struct *mm)
 {
 	int i = (int)rnd(TT_KSLOTS);
-	struct mm_struct *expected = NULL;
+	bool taken = false;
 
 	mmgrab(mm);
-	if (!atomic_compare_exchange_strong_explicit(&tt.kslots[i], &expected, mm,
-						     memory_order_acq_rel, memory_order_relaxed))
+	kslots_lock();
+	if (!tt.kslots[i] && !tt.kslots_closed) {
+		tt.kslots[i] = mm;
+		taken = true;
+	}
+	kslots_unlock();
+	if (!taken)
 		mmdrop(mm);
 }
 
@@ -149,22 +132,12 @@ static void register_kslot(struct mm_struct *mm)
  * process gets its own. */
 static struct task_struct *spawn_user(struct mm_struct *mm, struct tt_prog *pr, task_step_fn step)
 {
-	struct task_struct *t = task_alloc(0, step, pr);
-
-	t->mm = mm;
-	t->active_mm = mm;
-	t->active_mm_gen = atomic_load_explicit(&mm->gen, memory_order_relaxed);
-	t->cpu = (int)rnd((unsigned)lm.cfg.nr_cpus);
-	return t;
+	return lm_task_create(mm, step, pr, (int)rnd((unsigned)lm.cfg.nr_cpus));
 }
 
 static enum step_result do_exit_task(struct task_struct *tsk)
 {
-	free(tsk->prog);
-	tsk->prog = NULL;
-	exit_mm();
-	atomic_fetch_sub_explicit(&tt.live_tasks, 1, memory_order_relaxed);
-	return STEP_EXIT;
+	return lm_task_exit(tsk);
 }
 
 static void do_clone_thread(struct task_struct *tsk)
@@ -216,7 +189,7 @@ static enum step_result user_step(struct task_struct *tsk)
 	struct tt_prog *pr = tsk->prog;
 	unsigned int r = rnd(100);
 
-	if (atomic_load_explicit(&tt.stopping, memory_order_relaxed) || --pr->steps_left <= 0)
+	if (lm_stopping() || --pr->steps_left <= 0)
 		return do_exit_task(tsk);
 	if (r < 30) {
 		touch_user_memory(tsk->mm);
@@ -227,7 +200,7 @@ static enum step_result user_step(struct task_struct *tsk)
 		if (pr->maps)
 			do_munmap(tsk->mm);
 	} else if (r < 60) {
-		return sleep_for(tsk, rnd(40000));
+		return lm_sleep_for(tsk, rnd(40000));
 	} else if (r < 68) {
 		tsk->migrate_to = (int)rnd((unsigned)lm.cfg.nr_cpus);
 		return STEP_YIELD;
@@ -247,16 +220,16 @@ static enum step_result pingpong_step(struct task_struct *tsk)
 {
 	struct tt_prog *pr = tsk->prog;
 
-	if (atomic_load_explicit(&tt.stopping, memory_order_relaxed)) {
-		bench_pipe_write(pr->out);       /* let the partner see the end too */
+	if (lm_stopping()) {
+		lm_pipe_write(pr->out);          /* let the partner see the end too */
 		return do_exit_task(tsk);
 	}
 	if (!pr->sent) {
 		touch_user_memory(tsk->mm);
-		bench_pipe_write(pr->out);
+		lm_pipe_write(pr->out);
 		pr->sent = true;
 	}
-	if (!bench_pipe_read(pr->in, tsk))
+	if (!lm_pipe_read(pr->in, tsk))
 		return STEP_BLOCK;
 	pr->sent = false;
 	count_event(CNT_ROUND_TRIP);
@@ -269,8 +242,7 @@ static void spawn_umh(void)
 
 	if (!reserve_task())
 		return;
-	t = task_alloc(PF_KTHREAD, umh_step, prog_new(TT_UMH));
-	t->cpu = (int)rnd((unsigned)lm.cfg.nr_cpus);
+	t = lm_task_create(NULL, umh_step, prog_new(TT_UMH), (int)rnd((unsigned)lm.cfg.nr_cpus));
 	wake_up_new_task(t, t->cpu);
 }
 
@@ -280,7 +252,7 @@ static enum step_result umh_step(struct task_struct *tsk)
 	struct tt_prog *pr = tsk->prog;
 	struct mm_struct *mm;
 
-	if (atomic_load_explicit(&tt.stopping, memory_order_relaxed))
+	if (lm_stopping())
 		return do_exit_task(tsk);
 	mm = mm_alloc();
 	pr->maps = rnd(2);
@@ -294,51 +266,72 @@ static enum step_result umh_step(struct task_struct *tsk)
 	return STEP_CONTINUE;
 }
 
+/*
+ * A khugepaged-like scan of one slot.  The slot's mm_count reference keeps
+ * the mm_struct alive only while the mm is in the slot: the load, the pin
+ * (mmget_not_zero()) and the emptying of a dead mm's slot are all under
+ * khugepaged_mm_lock, as khugepaged's scan and collect_mm_slot() are, so
+ * no other kworker can empty the slot and drop the last reference between
+ * this one's load and its pin.  Once pinned, mm_users keeps the mm.
+ */
 static enum step_result kworker_step(struct task_struct *tsk)
 {
 	int i = (int)rnd(TT_KSLOTS);
 	struct mm_struct *mm;
+	bool pinned = false;
 
-	if (atomic_load_explicit(&tt.stopping, memory_order_relaxed)) {
+	if (lm_stopping()) {
+		/* the shutdown sweep: every slot emptied, its reference dropped */
+		kslots_lock();
+		tt.kslots_closed = true;         /* a task exiting late registers nothing */
 		for (int k = 0; k < TT_KSLOTS; k++) {
-			mm = atomic_exchange_explicit(&tt.kslots[k], NULL, memory_order_acq_rel);
+			mm = tt.kslots[k];
+			tt.kslots[k] = NULL;
 			if (mm)
 				mmdrop(mm);
 		}
+		kslots_unlock();
 		return do_exit_task(tsk);
 	}
 	if (rnd(50) == 0)
 		spawn_umh();
-	mm = atomic_load_explicit(&tt.kslots[i], memory_order_acquire);
-	if (!mm)
-		return sleep_for(tsk, rnd(20000));
+	kslots_lock();
+	mm = tt.kslots[i];
+	if (!mm) {
+		kslots_unlock();
+		return lm_sleep_for(tsk, rnd(20000));
+	}
+	/* the window the lock closes: chaos delays and walks here */
+	sim_point_mm(SP_KHUGEPAGED_SLOT, mm);
 	if (mmget_not_zero(mm)) {
+		pinned = true;
+	} else {
+		/* collect_mm_slot(): maybe the final mmdrop, on this CPU, with
+		 * preemption off (the lock is held) */
+		tt.kslots[i] = NULL;
+		mmdrop(mm);
+	}
+	kslots_unlock();
+	if (pinned) {
 		sim_point(SP_KTHREAD_USE_AFTER_GET);
 		kthread_use_mm(mm);
 		touch_user_memory(mm);
 		kthread_unuse_mm(mm);
 		mmput(mm);              /* may be the last user */
-	} else if (atomic_compare_exchange_strong_explicit(&tt.kslots[i], &mm, NULL,
-							   memory_order_acq_rel,
-							   memory_order_relaxed)) {
-		/* collect_mm_slot(): maybe the final mmdrop, on this CPU, with
-		 * preemption off (a spinlock is held in khugepaged) */
-		preempt_disable();
-		mmdrop(mm);
-		preempt_enable();
 	}
 	if (rnd(4) == 0)
-		return sleep_for(tsk, rnd(20000));
+		return lm_sleep_for(tsk, rnd(20000));
 	return STEP_CONTINUE;
 }
 
 /* ---- chaos ---- */
 
-static void tt_point(int point)
+static void tt_point(int point, struct mm_struct *mm)
 {
 	struct lm_cpu *c = lm_this;
 	unsigned int r;
 
+	(void)mm;
 	if (!c)
 		return;
 	r = (unsigned int)(lm_rand(c) & 1023);
@@ -380,56 +373,41 @@ static void tt_idle(struct lm_cpu *c)
 		tt_first_violation();
 }
 
-/* Boot: CPU 0 creates the initial tasks, then every CPU runs its loop. */
-static void tt_cpu_main(struct lm_cpu *c)
+/* Boot, on CPU 0 before its loop: the initial tasks. */
+static void tt_boot(void)
 {
-	if (c->cpu == 0) {
-		int procs = 2 + lm.cfg.nr_cpus;
+	int procs = 2 + lm.cfg.nr_cpus;
 
-		for (int i = 0; i < procs; i++) {
-			struct tt_prog *pr;
-			struct mm_struct *mm;
-			struct task_struct *t;
+	for (int i = 0; i < procs; i++) {
+		struct tt_prog *pr;
+		struct mm_struct *mm;
+		struct task_struct *t;
 
-			if (!reserve_task())
-				break;
-			pr = prog_new(TT_USER);
-			mm = mm_alloc();
-			if (pr->maps)
-				do_mmap(mm);
-			if (rnd(2))
-				register_kslot(mm);
-			t = spawn_user(mm, pr, user_step);
-			wake_up_new_task(t, t->cpu);
-		}
-		for (int i = 0; i < tt.pairs; i++) {
-			struct mm_struct *mm = mm_alloc();
+		if (!reserve_task())
+			break;
+		pr = prog_new(TT_USER);
+		mm = lm_new_mm(pr->maps);
+		if (rnd(2))
+			register_kslot(mm);
+		t = spawn_user(mm, pr, user_step);
+		wake_up_new_task(t, t->cpu);
+	}
+	for (int i = 0; i < tt.pairs; i++) {
+		struct mm_struct *mm = lm_new_mm(true);
 
-			do_mmap(mm);
-			for (int k = 0; k < 2; k++) {
-				struct tt_prog *pr = prog_new(TT_PINGPONG);
-				struct task_struct *t;
+		for (int k = 0; k < 2; k++) {
+			struct tt_prog *pr = prog_new(TT_PINGPONG);
 
-				if (k)
-					mmget(mm);
-				atomic_fetch_add_explicit(&tt.live_tasks, 1, memory_order_relaxed);
-				pr->in = &tt.pipes[2 * i + k];
-				pr->out = &tt.pipes[2 * i + !k];
-				pr->sent = k == 1;     /* one side starts by reading */
-				t = spawn_user(mm, pr, pingpong_step);
-				t->cpu = (2 * i + k) % lm.cfg.nr_cpus;
-				wake_up_new_task(t, t->cpu);
-			}
-		}
-		for (int i = 0; i < 1 + lm.cfg.nr_cpus / 4; i++) {
-			struct task_struct *t = task_alloc(PF_KTHREAD, kworker_step, prog_new(TT_KWORKER));
-
-			atomic_fetch_add_explicit(&tt.live_tasks, 1, memory_order_relaxed);
-			t->cpu = (int)rnd((unsigned)lm.cfg.nr_cpus);
-			wake_up_new_task(t, t->cpu);
+			if (k)
+				mmget(mm);
+			pr->in = &tt.pipes[2 * i + k];
+			pr->out = &tt.pipes[2 * i + !k];
+			pr->sent = k == 1;     /* one side starts by reading */
+			lm_spawn(mm, pingpong_step, pr, (2 * i + k) % lm.cfg.nr_cpus);
 		}
 	}
-	cpu_loop(c);
+	for (int i = 0; i < 1 + lm.cfg.nr_cpus / 4; i++)
+		lm_spawn(NULL, kworker_step, prog_new(TT_KWORKER), (int)rnd((unsigned)lm.cfg.nr_cpus));
 }
 
 static void sleep_ns(uint64_t ns)
@@ -438,6 +416,71 @@ static void sleep_ns(uint64_t ns)
 
 	nanosleep(&ts, NULL);
 }
+
+struct tt_run {
+	const struct torture_params *p;
+	struct torture_result *r;
+	FILE *out;
+};
+
+/* The host thread: announce, let the mix run for the duration. */
+static void tt_run(void *arg)
+{
+	struct tt_run *a = arg;
+	const struct torture_params *p = a->p;
+	uint64_t end;
+
+	if (!p->quiet)
+		fprintf(a->out, "torture: scheme %s%s%s, %d CPUs (%s), %.1f s, seed %llu, flush %s, ipi %s\n",
+			p->ops->name, p->mutant ? " mutant " : "", p->mutant ? p->mutant : "",
+			p->cpus, lm.pinned ? "pinned" : p->cpus > lm_host_cpus() ?
+			"NOT pinned: more simulated CPUs than host cores (oversubscribed)" : "not pinned",
+			p->seconds, (unsigned long long)p->seed,
+			p->flush_mode == FLUSH_IPI ? "ipi" : "broadcast",
+			p->ipi_mode == IPI_SIGNAL ? "signal" : "poll");
+	end = tt.t0 + (uint64_t)(p->seconds * 1e9);
+	while (lm_now_ns() < end && !lm_aborted())
+		sleep_ns(5000000);
+}
+
+/* After the CPUs stopped: the counters and the teardown statistics. */
+static void tt_report(void *arg)
+{
+	struct tt_run *a = arg;
+	struct torture_result *r = a->r;
+
+	r->elapsed = (double)(lm_now_ns() - tt.t0) / 1e9;
+	r->switches = lm_total(CNT_CS_USER_USER) + lm_total(CNT_CS_USER_KERNEL) +
+		      lm_total(CNT_CS_KERNEL_USER) + lm_total(CNT_CS_KERNEL_KERNEL);
+	tt_first_violation();
+	if (!a->p->quiet) {
+		struct lm_teardown td;
+
+		fprintf(a->out, "counters:\n");
+		lm_print_counters(a->out);
+		lm_teardown_stats(&td);
+		if (td.count)
+			fprintf(a->out, "teardown: %llu mm(s) freed; mm_users==0 -> freed: mean %.1f us, max %.1f us; "
+				"CPUs in mm_cpumask: %.2f at exit_mmap, %.2f at __mmdrop; %.3f teardown IPIs per mm\n",
+				(unsigned long long)td.count, (double)td.sum_ns / (double)td.count / 1e3,
+				(double)td.max_ns / 1e3, (double)td.cpus_exit_mmap / (double)td.count,
+				(double)td.cpus_mmdrop / (double)td.count,
+				(double)lm_total(CNT_IPI_TEARDOWN) / (double)td.count);
+	}
+	r->hung = lm_aborted();
+}
+
+static const struct lm_driver torture_driver = {
+	.name = "torture",
+	.boot = tt_boot,
+	.idle = tt_idle,
+	.point = tt_point,
+	.preempt = tt_preempt,
+	.timer_cpu = tt_timer_cpu,
+	.run = tt_run,
+	.report = tt_report,
+	.teardown_stats = true,
+};
 
 int torture_run(const struct torture_params *p, struct torture_result *r, FILE *out)
 {
@@ -449,93 +492,27 @@ int torture_run(const struct torture_params *p, struct torture_result *r, FILE *
 		.flush_mode = p->flush_mode,
 		.ipi_mode = p->ipi_mode,
 		.reuse_addresses = true,
-		.chaos = true,
 		.debug_shoot_lazies = true,
 		.pin = true,
 		.max_reports = p->max_reports ? p->max_reports : 4,
 	};
-	struct tt_cpu *tcs;
-	uint64_t end, deadline;
-	int err;
+	struct tt_run a = { p, r, out };
 
 	memset(r, 0, sizeof(*r));
 	memset(&tt, 0, sizeof(tt));
 	tt.p = p;
 	tt.max_tasks = 6 * p->cpus + 8;
 	tt.pairs = p->cpus / 2 > TT_PAIRS_MAX ? TT_PAIRS_MAX : (p->cpus + 1) / 2;
-	err = lm_machine_init(&cfg);
-	if (err) {
-		fprintf(stderr, "lazymm torture: machine init failed (%d)\n", err);
-		return -1;
-	}
-	tcs = calloc((size_t)p->cpus, sizeof(*tcs));
-	for (int i = 0; i < p->cpus; i++)
-		lm.cpus[i].drv = &tcs[i];
-	lm.tick_hook = tt_tick;
-	lm.idle_hook = tt_idle;
-	lm_point_hook = tt_point;
-	lm_preempt_hook = tt_preempt;
-
+	atomic_flag_clear(&tt.kslots_lock);
 	tt.t0 = lm_now_ns();
-	if (lm_machine_start(tt_cpu_main) != 0) {
-		fprintf(stderr, "lazymm torture: cannot start CPU threads\n");
+	if (lm_run(&cfg, &torture_driver, &a, out) < 0)
 		return -1;
-	}
-	if (!p->quiet)
-		fprintf(out, "torture: scheme %s%s%s, %d CPUs (%s), %.1f s, seed %llu, flush %s, ipi %s\n",
-			p->ops->name, p->mutant ? " mutant " : "", p->mutant ? p->mutant : "",
-			p->cpus, lm.pinned ? "pinned" : p->cpus > lm_host_cpus() ?
-			"NOT pinned: more simulated CPUs than host cores (oversubscribed)" : "not pinned",
-			p->seconds, (unsigned long long)p->seed,
-			p->flush_mode == FLUSH_IPI ? "ipi" : "broadcast",
-			p->ipi_mode == IPI_SIGNAL ? "signal" : "poll");
-	end = tt.t0 + (uint64_t)(p->seconds * 1e9);
-	while (lm_now_ns() < end && !atomic_load_explicit(&lm.abort, memory_order_relaxed))
-		sleep_ns(5000000);
-	atomic_store_explicit(&tt.stopping, 1, memory_order_release);
-	deadline = lm_now_ns() + lm.cfg.wait_timeout_ns;
-	while (atomic_load_explicit(&tt.live_tasks, memory_order_acquire) > 0 &&
-	       !atomic_load_explicit(&lm.abort, memory_order_relaxed)) {
-		if (lm_now_ns() > deadline) {
-			lm_violation(INV_HANG, -1, 0, "torture: %d task(s) did not exit in time",
-				     atomic_load_explicit(&tt.live_tasks, memory_order_relaxed));
-			lm_dump_state(stderr);
-			atomic_store_explicit(&lm.abort, 1, memory_order_relaxed);
-			break;
-		}
-		sleep_ns(1000000);
-	}
-	if (!atomic_load_explicit(&lm.abort, memory_order_relaxed))
-		lm_machine_offline_all();
-	lm_machine_stop();
-	r->elapsed = (double)(lm_now_ns() - tt.t0) / 1e9;
-	r->switches = lm_total(CNT_CS_USER_USER) + lm_total(CNT_CS_USER_KERNEL) +
-		      lm_total(CNT_CS_KERNEL_USER) + lm_total(CNT_CS_KERNEL_KERNEL);
-	tt_first_violation();
-	if (!p->quiet) {
-		uint64_t n, sum, max, cx, cd;
-
-		fprintf(out, "counters:\n");
-		lm_print_counters(out);
-		lm_teardown_stats(&n, &sum, &max, &cx, &cd);
-		if (n)
-			fprintf(out, "teardown: %llu mm(s) freed; mm_users==0 -> freed: mean %.1f us, max %.1f us; "
-				"CPUs in mm_cpumask: %.2f at exit_mmap, %.2f at __mmdrop; %.3f teardown IPIs per mm\n",
-				(unsigned long long)n, (double)sum / (double)n / 1e3, (double)max / 1e3,
-				(double)cx / (double)n, (double)cd / (double)n,
-				(double)lm_total(CNT_IPI_TEARDOWN) / (double)n);
-	}
-	r->hung = atomic_load_explicit(&lm.abort, memory_order_relaxed);
-	lm_machine_fini(out);
-	lm_point_hook = NULL;
-	lm_preempt_hook = NULL;
 	for (int i = 0; i < INV_NR; i++) {
 		r->per_inv[i] = atomic_load_explicit(&lm.violations[i], memory_order_relaxed);
 		r->violations += r->per_inv[i];
 	}
 	r->first_violation_s = tt.first_violation_ns ?
 		(double)(tt.first_violation_ns - tt.t0) / 1e9 : -1;
-	free(tcs);
 	return 0;
 }
 

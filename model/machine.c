@@ -11,6 +11,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "model.h"
@@ -22,6 +23,35 @@ __thread struct lm_cpu *lm_this;
 static struct pgtable init_pgd = { .state = OBJ_LIVE, .gen = 0, .level = 4, .owner_id = 0 };
 static void (*cpu_main_fn)(struct lm_cpu *);
 
+uint64_t lm_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void lm_spin_ns(uint64_t ns)
+{
+	uint64_t end = lm_now_ns() + ns;
+
+	while (lm_now_ns() < end)
+		cpu_relax();
+}
+
+/* xorshift64*: per-CPU, so runs are reproducible per CPU from the seed. */
+uint64_t lm_rand(struct lm_cpu *c)
+{
+	uint64_t x = c->rng;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	c->rng = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}
+
+
 int lm_host_cpus(void)
 {
 	cpu_set_t set;
@@ -29,6 +59,16 @@ int lm_host_cpus(void)
 	if (sched_getaffinity(0, sizeof(set), &set) == 0)
 		return CPU_COUNT(&set);
 	return (int)sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+/* Undo a partial lm_machine_init(): nothing it allocated survives. */
+static void init_failed(bool scheme_ready)
+{
+	if (scheme_ready && lm.cfg.ops->fini)
+		lm.cfg.ops->fini();
+	lm_quarantine_release();
+	free(lm.cpus);
+	lm.cpus = NULL;
 }
 
 int lm_machine_init(const struct lm_config *cfg)
@@ -77,12 +117,32 @@ int lm_machine_init(const struct lm_config *cfg)
 		sched_init_cpu(c);
 		lm_this = NULL;
 	}
-	if (lm.cfg.mutant && !lazy_find_mutant(lm.cfg.ops, lm.cfg.mutant))
-		return -ENOENT;
-	if (lm.cfg.ops->init && lm.cfg.ops->init() != 0)
+	if (lm.cfg.mutant) {
+		const struct lazy_mutant *m = lazy_find_mutant(lm.cfg.ops, lm.cfg.mutant);
+
+		if (!m) {
+			init_failed(false);
+			return -ENOENT;
+		}
+		lm.mutations = m->mutations;
+	}
+	/* The x86 order the scheme declares, less what its mutant puts back
+	 * to the v6.11 order. */
+	lm.x86 = lm.cfg.ops->x86;
+	if (lm_mutated(LM_MUT_CPUMASK_CLEAR_EARLY))
+		lm.x86.cpumask_clear_late = false;
+	if (lm_mutated(LM_MUT_SWITCH_LDT_LATE))
+		lm.x86.switch_ldt_early = false;
+	if (lm.cfg.ops->init && lm.cfg.ops->init() != 0) {
+		init_failed(false);
 		return -ENOMEM;
-	if (lm.cfg.ipi_mode == IPI_SIGNAL && smp_init_signals() != 0)
-		return -errno;
+	}
+	if (lm.cfg.ipi_mode == IPI_SIGNAL && smp_init_signals() != 0) {
+		int err = -errno;
+
+		init_failed(true);
+		return err;
+	}
 	return 0;
 }
 
@@ -164,6 +224,8 @@ int lm_machine_offline_all(void)
 {
 	uint64_t deadline = lm_now_ns() + lm.cfg.wait_timeout_ns;
 
+	if (atomic_load_explicit(&lm.phase, memory_order_acquire) == PHASE_DONE)
+		return 0;       /* already offline */
 	atomic_store_explicit(&lm.phase, PHASE_OFFLINE, memory_order_release);
 	while (atomic_load_explicit(&lm.phase, memory_order_acquire) != PHASE_DONE) {
 		if (atomic_load_explicit(&lm.abort, memory_order_relaxed))

@@ -13,25 +13,17 @@
 #include "model.h"
 #include "lazy/lazy.h"
 
+/* mmap_write_lock(): a sleeping rwsem in the kernel; nothing in the model
+ * sleeps while holding it, so a raw spinlock serves (uncounted: it is the
+ * same for every scheme and not on the switch path). */
 static void mmap_lock(struct mm_struct *mm)
 {
-	uint64_t deadline = 0;
-	unsigned int spins = 0;
-
-	while (atomic_flag_test_and_set_explicit(&mm->mmap_lock, memory_order_acquire)) {
-		spin_backoff(spins);
-		if ((++spins & 1023) == 0) {
-			if (!deadline)
-				deadline = lm_deadline();
-			if (lm_wait_expired(deadline, "mmap_lock"))
-				return;
-		}
-	}
+	raw_spin_lock(&mm->mmap_lock, "mmap_lock");
 }
 
 static void mmap_unlock(struct mm_struct *mm)
 {
-	atomic_flag_clear_explicit(&mm->mmap_lock, memory_order_release);
+	raw_spin_unlock(&mm->mmap_lock);
 }
 
 /* Models mm_alloc() + mm_init() (kernel/fork.c): both counters at 1, an
@@ -55,10 +47,7 @@ struct mm_struct *mm_alloc(void)
 	for (int i = 0; i < MM_MAX_TABLES; i++)
 		atomic_store_explicit(&mm->tables[i], NULL, memory_order_relaxed);
 	atomic_flag_clear_explicit(&mm->mmap_lock, memory_order_relaxed);
-	mm->ever_mapped = false;
 	mm->lazy_priv = NULL;
-	mm->t_users_zero_ns = 0;
-	mm->cpus_at_exit_mmap = mm->cpus_at_mmdrop = 0;
 	/* Publish: the object is fully built before anyone gets the pointer. */
 	atomic_store_explicit(&mm->state, OBJ_LIVE, memory_order_release);
 	return mm;
@@ -103,6 +92,15 @@ bool mmget_not_zero(struct mm_struct *mm)
 	do {
 		if (old == 0)
 			return false;
+		if (old < 0) {
+			/* Freed (alloc.c poisons the counters) after the check
+			 * above: the caller holds no reference that keeps the
+			 * mm_struct alive, which mmget_not_zero() requires. */
+			lm_violation(INV_MM_ALIVE, mm_id(mm), atomic_load_explicit(&mm->gen, memory_order_relaxed),
+				     "cpu%d: mmget_not_zero: mm%d was freed under a caller that holds no reference to it (mm_users %d)",
+				     lm_this ? lm_this->cpu : -1, mm_id(mm), old);
+			return false;
+		}
 	} while (!atomic_compare_exchange_weak_explicit(&mm->mm_users, &old, old + 1,
 							memory_order_seq_cst, memory_order_relaxed));
 	note_locked_op(CNT_RMW_OTHER);
@@ -145,9 +143,8 @@ static void exit_mmap(struct mm_struct *mm)
 	struct pgtable *gathered[MM_MAX_TABLES];
 	int n = 0;
 
-	mm->cpus_at_exit_mmap = cpumask_weight_snapshot(mm->cpumask);
 	lm_event(EV_EXIT_MMAP, current, mm);
-	sim_point(SP_EXIT_MMAP_BEFORE_FLUSH);
+	sim_point_mm(SP_EXIT_MMAP_BEFORE_FLUSH, mm);
 	mmap_lock(mm);
 	for (int i = 0; i < MM_MAX_TABLES; i++) {
 		/* free_pgtables(): clear the pgd entry, gather the table */
@@ -170,7 +167,7 @@ static void __mmput(struct mm_struct *mm)
 {
 	int ph = lm_phase_set(PH_MMPUT);
 
-	mm->t_users_zero_ns = lm_now_ns();
+	sim_point_mm(SP_MMPUT_LAST, mm);
 	exit_mmap(mm);
 	lm_phase_set(ph);
 	mmdrop(mm);     /* the reference all mm_users held together */
@@ -196,10 +193,9 @@ void __mmdrop(struct mm_struct *mm)
 	int ph = lm_phase_set(PH_MMDROP);
 
 	count_event(CNT_MMDROP);
-	mm->cpus_at_mmdrop = cpumask_weight_snapshot(mm->cpumask);
-	sim_point(SP_MMDROP_BEFORE_CLEANUP);
+	sim_point_mm(SP_MMDROP_BEFORE_CLEANUP, mm);
 	lazy_ops()->cleanup(mm);
-	sim_point(SP_MMDROP_BEFORE_FREE);
+	sim_point_mm(SP_MMDROP_BEFORE_FREE, mm);
 
 	/* Checker: no CPU may still have this mm loaded once it is freed. */
 	for (int cpu = 0; cpu < lm.cfg.nr_cpus; cpu++) {
@@ -211,7 +207,6 @@ void __mmdrop(struct mm_struct *mm)
 				     lm_this->cpu, lm_this->cpu, mm_id(mm), cpu);
 	}
 	lm_event(EV_MMDROP_FREE, current, mm);
-	lm_teardown_record(mm);
 	pgtable_free(mm->pgd);     /* mm_free_pgd() */
 	mm_struct_free(mm);        /* free_mm() */
 	lm_phase_set(ph);
@@ -304,8 +299,10 @@ static void exec_mmap_lazy_drop(struct task_struct *tsk)
 /*
  * Models exec_mmap() (fs/exec.c).  v6.11 x86 does not select
  * ARCH_WANT_IRQS_OFF_ACTIVATE_MM, so irqs come back on before activate_mm()
- * (which disables them itself); a scheme may ask for the IRQs-off variant.  Returns 1 when the task was preempted before the lazy
- * drop: its continuation runs wherever it is scheduled next.
+ * (which disables them itself); a scheme may ask for the IRQs-off variant
+ * (lm.x86.irqs_off_activate_mm).  Returns 1 when the task was preempted
+ * before the lazy drop: its continuation runs wherever it is scheduled
+ * next.
  */
 int exec_mmap(struct mm_struct *mm)
 {
@@ -318,10 +315,10 @@ int exec_mmap(struct mm_struct *mm)
 	tsk->active_mm = mm;
 	tsk->active_mm_gen = atomic_load_explicit(&mm->gen, memory_order_relaxed);
 	tsk->mm = mm;
-	if (!lazy_ops()->irqs_off_activate_mm)
+	if (!lm.x86.irqs_off_activate_mm)
 		local_irq_enable();
 	switch_mm(active_mm, mm, tsk);            /* activate_mm() */
-	if (lazy_ops()->irqs_off_activate_mm)
+	if (lm.x86.irqs_off_activate_mm)
 		local_irq_enable();
 	if (!old_mm && lazy_ops()->drop_switched) {
 		/* Per-CPU schemes release the lazy mm here, on the CPU that just
@@ -338,8 +335,8 @@ int exec_mmap(struct mm_struct *mm)
 	}
 	sim_point(SP_EXEC_AFTER_ACTIVATE);
 	tsk->exec_lazy_mm = active_mm;
-	if (lm_preempt_hook &&
-	    lm_preempt_hook(tsk, SP_EXEC_AFTER_ACTIVATE) >= 0) {
+	if (lm.hooks.preempt &&
+	    lm.hooks.preempt(tsk, SP_EXEC_AFTER_ACTIVATE) >= 0) {
 		tsk->cont = exec_mmap_lazy_drop;    /* runs where it is scheduled next */
 		return 1;
 	}
@@ -398,7 +395,6 @@ int do_mmap(struct mm_struct *mm)
 			continue;
 		/* Release: the table is initialized before a walker sees it. */
 		atomic_store_explicit(&mm->tables[i], pgtable_alloc(1, mm_id(mm)), memory_order_release);
-		mm->ever_mapped = true;
 		ret = 0;
 		break;
 	}

@@ -1,6 +1,8 @@
-# The model: kernel machinery + lazy-mm schemes, as one static library.
-MODEL_SRCS := model/smp.c model/sched.c model/tlb.c model/mm.c model/check.c \
-              model/machine.c $(wildcard model/lazy/*.c)
+# The model: kernel machinery, the lazy-mm schemes and the harness every
+# driver runs on, as one static library.
+MODEL_SRCS := model/smp.c model/sched.c model/tlb.c model/mm.c \
+              model/machine.c model/check.c model/alloc.c model/stats.c \
+              model/trace.c model/harness.c $(wildcard model/lazy/*.c)
 MODEL_OBJS := $(MODEL_SRCS:%.c=$(B)/%.o)
 MODEL_LIB  := $(B)/libmodel.a
 

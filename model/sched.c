@@ -19,31 +19,17 @@
 #include "model.h"
 #include "lazy/lazy.h"
 
-static void raw_spin_lock(atomic_flag *l, const char *what)
+/* The scheduler's locks (rq->lock, p->pi_lock): counted, the same for
+ * every scheme. */
+static void sched_lock(atomic_flag *l, const char *what)
 {
-	uint64_t deadline = 0;
-	unsigned int spins = 0;
-
-	while (atomic_flag_test_and_set_explicit(l, memory_order_acquire)) {
-		spin_backoff(spins);
-		if ((++spins & 1023) == 0) {
-			if (!deadline)
-				deadline = lm_deadline();
-			if (lm_wait_expired(deadline, what))
-				return;
-		}
-	}
+	raw_spin_lock(l, what);
 	count_event(CNT_LOCK);
-}
-
-static void raw_spin_unlock(atomic_flag *l)
-{
-	atomic_flag_clear_explicit(l, memory_order_release);
 }
 
 static void rq_lock(struct rq *rq)
 {
-	raw_spin_lock(&rq->lock, "rq->lock");
+	sched_lock(&rq->lock, "rq->lock");
 	count_event(CNT_LOCK_RQ);
 }
 
@@ -110,25 +96,18 @@ void try_to_wake_up(struct task_struct *p, int cpu_hint)
 {
 	int ph = lm_phase_set(PH_WAKE);
 	unsigned long flags = local_irq_save();
-	uint64_t deadline = 0;
-	unsigned int spins = 0;
+	struct lm_wait w = LM_WAIT("try_to_wake_up: p->on_cpu");
 
-	raw_spin_lock(&p->pi_lock, "pi_lock");
+	sched_lock(&p->pi_lock, "pi_lock");
 	if (!(atomic_load_explicit(&p->state, memory_order_relaxed) & TASK_INTERRUPTIBLE))
 		goto out;
 	atomic_store_explicit(&p->state, TASK_RUNNING, memory_order_release);
 	if (p->on_rq)
 		goto out;           /* __schedule() has not deactivated it: it stays */
 	/* Acquire pairs with the release in finish_task() [pair:on-cpu]. */
-	while (atomic_load_explicit(&p->on_cpu, memory_order_acquire)) {
-		spin_backoff(spins);
-		if ((++spins & 1023) == 0) {
-			if (!deadline)
-				deadline = lm_deadline();
-			if (lm_wait_expired(deadline, "try_to_wake_up: p->on_cpu"))
-				goto out;
-		}
-	}
+	while (atomic_load_explicit(&p->on_cpu, memory_order_acquire))
+		if (!lm_wait_step(&w))
+			goto out;
 	activate_task_on(p, select_task_rq(p, cpu_hint));
 out:
 	raw_spin_unlock(&p->pi_lock);
@@ -206,7 +185,7 @@ void finish_task_switch(struct task_struct *prev)
 			mmdrop_lazy_tlb_sched(mm);
 	}
 	if (prev_state == TASK_DEAD)
-		task_free(prev);        /* put_task_struct_rcu_user() */
+		put_task_struct(prev);  /* put_task_struct_rcu_user() */
 	if (lm.cfg.switch_work_ns)
 		lm_spin_ns(lm.cfg.switch_work_ns);
 }
@@ -293,7 +272,7 @@ void schedule(void)
 	lm_fence();
 	rq->mb_pending = false;
 	if (prev != rq->idle) {
-		raw_spin_lock(&prev->pi_lock, "pi_lock");
+		sched_lock(&prev->pi_lock, "pi_lock");
 		if (atomic_load_explicit(&prev->state, memory_order_relaxed) != TASK_RUNNING)
 			prev->on_rq = 0;                 /* deactivate_task() */
 		else if (prev->migrate_to < 0)
@@ -368,8 +347,8 @@ static void idle_step(struct lm_cpu *c)
 {
 	sim_point(SP_IDLE);
 	lm_idle_offline(c);
-	if (lm.idle_hook)
-		lm.idle_hook(c);
+	if (lm.hooks.idle)
+		lm.hooks.idle(c);
 	lm_irq_poll();
 	spin_backoff(c->idle_spins++);
 }
@@ -387,8 +366,8 @@ void cpu_loop(struct lm_cpu *c)
 		struct task_struct *curr;
 		enum step_result res;
 
-		if (lm.tick_hook)
-			lm.tick_hook(c);
+		if (lm.hooks.tick)
+			lm.hooks.tick(c);
 		curr = current;
 		if (curr == rq->idle) {
 			if (atomic_load_explicit(&rq->need_resched, memory_order_acquire) ||

@@ -221,19 +221,13 @@ static bool llist_add_csd(struct lm_cpu *t, struct call_single_data *csd)
 /* Models csd_lock_wait(): wait for the target to have run our call. */
 static void csd_lock_wait(struct call_single_data *csd)
 {
-	uint64_t deadline = 0;
-	unsigned int spins = 0;
+	struct lm_wait w = LM_WAIT("csd_lock_wait (IPI never handled)");
 
 	/* Acquire pairs with csd_unlock in the handler [pair:csd-lock]. */
 	while (atomic_load_explicit(&csd->busy, memory_order_acquire)) {
 		irq_poll();     /* irqs are on while waiting: take calls sent to us */
-		spin_backoff(spins);
-		if ((++spins & 1023) == 0) {
-			if (!deadline)
-				deadline = lm_deadline();
-			if (lm_wait_expired(deadline, "csd_lock_wait (IPI never handled)"))
-				return;
-		}
+		if (!lm_wait_step(&w))
+			return;
 	}
 }
 

@@ -196,7 +196,7 @@ void switch_mm_irqs_off(struct mm_struct *unused, struct mm_struct *next,
 		 * It is also the full barrier membarrier needs on a kernel->user
 		 * switch that writes no CR3.  x86: MFENCE/LOCK OR.
 		 */
-		if (!lm.inject.no_lazy_return_mb)
+		if (!lm_mutated(LM_MUT_NO_LAZY_RETURN_MB))
 			smp_mb();
 		next_tlb_gen = atomic_load_explicit(&next->tlb_gen, memory_order_relaxed);
 		count_event(CNT_LD_TLB_GEN);
@@ -216,7 +216,7 @@ void switch_mm_irqs_off(struct mm_struct *unused, struct mm_struct *next,
 		 * the flusher's tlb_gen++ before it reads the mask.  It also is
 		 * what a shootdown's mask read pairs with [pair:shootdown-mask].
 		 */
-		if (prev != &init_mm && !lm.inject.cpumask_clear_late)
+		if (prev != &init_mm && !lm.x86.cpumask_clear_late)
 			cpumask_clear_cpu(cpu, prev->cpumask);
 		if (next != &init_mm)
 			cpumask_set_cpu(cpu, next->cpumask);
@@ -232,7 +232,7 @@ void switch_mm_irqs_off(struct mm_struct *unused, struct mm_struct *next,
 
 	/* tlbstate's order: switch_ldt() reads prev's LDT state before the
 	 * publish below takes this CPU out of the teardown filter's view. */
-	if (next != prev && prev != &init_mm && lm.inject.switch_ldt_early)
+	if (next != prev && prev != &init_mm && lm.x86.switch_ldt_early)
 		check_mm(prev, prev_gen, INV_MM_ALIVE, "switch_ldt (moved early): prev->context.ldt");
 	if (need_flush) {
 		ts->ctxs[new_asid].ctx_id = next->ctx_id;
@@ -251,11 +251,11 @@ void switch_mm_irqs_off(struct mm_struct *unused, struct mm_struct *next,
 		sim_point(SP_SWITCH_MM_PUBLISHED);
 		/* switch_ldt(prev, next): v6.11 reads prev->context.ldt here,
 		 * after loaded_mm = next is published (I3). */
-		if (prev != &init_mm && !lm.inject.switch_ldt_early)
+		if (prev != &init_mm && !lm.x86.switch_ldt_early)
 			check_mm(prev, prev_gen, INV_MM_ALIVE, "switch_ldt: prev->context.ldt");
 		/* A scheme whose teardown IPIs mm_cpumask needs the bit to
 		 * cover the CPU until it no longer uses prev at all. */
-		if (prev != &init_mm && lm.inject.cpumask_clear_late)
+		if (prev != &init_mm && lm.x86.cpumask_clear_late)
 			cpumask_clear_cpu(cpu, prev->cpumask);
 	}
 	lm_event(EV_LOAD_MM, tsk, next);
@@ -386,7 +386,7 @@ static void native_flush_tlb_multi(const uint64_t *mask, struct flush_tlb_info *
 {
 	uint64_t before = lm_this->cnt[0][CNT_IPI_SENT] + lm_this->cnt[1][CNT_IPI_SENT];
 
-	if (info->freed_tables && !lm.inject.flush_skips_lazy) {
+	if (info->freed_tables && !lm_mutated(LM_MUT_FLUSH_SKIPS_LAZY)) {
 		/* Lazy CPUs too: they could walk freed page tables
 		 * speculatively, so they must leave the mm (I2). */
 		on_each_cpu_mask(mask, flush_tlb_func, info, 1);
@@ -412,20 +412,13 @@ static void broadcast_flush(struct flush_tlb_info *info)
 	 * [pair:bcast-walk]: a walk we do not wait for saw the new epoch, so
 	 * it also sees the cleared page-table entries. */
 	for (int cpu = 0; cpu < lm.cfg.nr_cpus; cpu++) {
-		uint64_t deadline = 0;
-		unsigned int spins = 0;
+		struct lm_wait w = LM_WAIT("broadcast flush: TLBSYNC");
 
 		if (cpu == lm_this->cpu)
 			continue;
-		while (atomic_load_explicit(&cpu_of(cpu)->hw.walking, memory_order_seq_cst)) {
-			spin_backoff(spins);
-			if ((++spins & 1023) == 0) {
-				if (!deadline)
-					deadline = lm_deadline();
-				if (lm_wait_expired(deadline, "broadcast flush: TLBSYNC"))
-					return;
-			}
-		}
+		while (atomic_load_explicit(&cpu_of(cpu)->hw.walking, memory_order_seq_cst))
+			if (!lm_wait_step(&w))
+				return;
 	}
 }
 
@@ -570,7 +563,7 @@ void touch_user_memory(struct mm_struct *mm)
 	walk(true);
 }
 
-/* A speculative walk, taken at random model points (check.c). */
+/* A speculative walk, taken at random model points (torture's chaos). */
 void speculative_walk(void)
 {
 	walk(true);

@@ -74,7 +74,7 @@ static struct lm_config base_config(const struct lazy_tlb_ops *ops, int cpus)
 	cfg.ops = ops;
 	cfg.flush_mode = FLUSH_IPI;
 	cfg.ipi_mode = IPI_POLL;
-	cfg.max_reports = ops->safe ? 4 : -1;   /* `none` breaks invariants: count only */
+	cfg.max_reports = lazy_safe(ops) ? 4 : -1;   /* `none` breaks invariants: count only */
 	return cfg;
 }
 
@@ -205,7 +205,7 @@ static int extract_switches(const struct lazy_tlb_ops *ops, struct tmpl_set *ts)
 	}
 	offline_all_played();
 	v = lm_machine_fini(stderr);
-	return ops->safe && v ? -1 : 0;
+	return lazy_safe(ops) && v ? -1 : 0;
 }
 
 /* ---- the teardown: N CPUs, K of them lazy on the dying mm ---- */
@@ -283,7 +283,7 @@ static int extract_teardown(const struct lazy_tlb_ops *ops, struct tmpl_set *ts,
 	emit(ts, ops->name, mapped ? TP_MMDROP : TP_MMDROP_UNMAPPED, n, k, PH_MMDROP, 1.0);
 	emit(ts, ops->name, mapped ? TP_REMOTE : TP_REMOTE_UNMAPPED, n, k, PH_IRQ, 1.0);
 	v = lm_machine_fini(stderr);
-	return ops->safe && v ? -1 : 0;
+	return lazy_safe(ops) && v ? -1 : 0;
 }
 
 /* The teardown configurations: the simulator fits a + b*N + c*K per

@@ -33,6 +33,10 @@
 
 #include "lazy.h"
 
+#define MUT_NO_SCAN                 LM_MUT_SCHEME(0)
+#define MUT_CLEAR_BEFORE_SWITCH     LM_MUT_SCHEME(1)
+#define MUT_EXEC_DROP_AFTER_MIGRATE LM_MUT_SCHEME(2)
+
 static struct hazptr_pcpu_domain *lazy_mm_domain;
 /* Each CPU's one slot, learnt at init (a slot never moves). */
 static struct hazptr_pcpu_slot *cpu_slot[NR_CPUS_MAX];
@@ -109,7 +113,7 @@ static void hazptr_drop_sched(struct mm_struct *mm)
 /* exec_mmap()/kthread_use_mm(), irqs off, right after the switch away. */
 static void hazptr_drop_switched(struct mm_struct *mm)
 {
-	if (lazy_mutant("exec-drop-after-migrate"))
+	if (lazy_mutated(MUT_EXEC_DROP_AFTER_MIGRATE))
 		return;          /* the RFC's placement: dropped later, see below */
 	smp_mb();
 	clear_slot(lm_this->cpu, mm);
@@ -119,7 +123,7 @@ static void hazptr_drop_switched(struct mm_struct *mm)
 static void hazptr_drop(struct mm_struct *mm)
 {
 	smp_mb();
-	if (lazy_mutant("exec-drop-after-migrate")) {
+	if (lazy_mutated(MUT_EXEC_DROP_AFTER_MIGRATE)) {
 		/* RFC v2/v3: this_cpu_write(slot, NULL) — whatever this CPU's
 		 * slot protects now, which after a migration is not mm */
 		void *held = hazptr_pcpu_load(lazy_mm_domain, (unsigned int)lm_this->cpu, 0);
@@ -137,59 +141,40 @@ static void hazptr_drop_offline(int dead_cpu, struct mm_struct *mm)
 /* The clear-before-switch mutant: the slot goes while mm is still loaded. */
 static void hazptr_before_switch_mm(struct mm_struct *lazy_mm)
 {
-	if (lazy_mutant("clear-before-switch")) {
+	if (lazy_mutated(MUT_CLEAR_BEFORE_SWITCH)) {
 		smp_mb();
 		clear_slot(lm_this->cpu, lazy_mm);
 	}
 }
 
-struct hp_shoot {
-	struct mm_struct *mm;
-	int initiator;
-};
-
 /* The RFC's do_shoot_lazy_tlb(): switch to init_mm, clear the local slot. */
 static void hp_shoot_lazy(void *info)
 {
-	struct hp_shoot *a = info;
-	struct task_struct *cur = current;
+	const struct lazy_shoot *a = info;
 
-	if (cur->active_mm == a->mm) {
-		do_shoot_lazy_tlb(a->mm);
+	if (lazy_shoot_lazy_tlb(a))
 		clear_slot(lm_this->cpu, a->mm);
-	} else if (lm_this->cpu != a->initiator) {
-		count_event(CNT_IPI_WASTED);
-	}
 }
 
-/* do_check_lazy_tlb(): always on in RFC v3. */
-static void hp_check_lazy(void *info)
-{
-	struct hp_shoot *a = info;
-
-	if (current->active_mm == a->mm)
-		lm_violation(INV_ONE_LAZY, mm_id(a->mm), 0, "cpu%d: still borrows mm%d after shootdown",
-			     lm_this->cpu, mm_id(a->mm));
-}
-
+/* The second IPI is do_check_lazy_tlb(): always on in RFC v3. */
 static void on_match(void *arg, unsigned int cpu, struct hazptr_pcpu_slot *slot, void *addr)
 {
-	struct hp_shoot *a = arg;
+	struct lazy_shoot *a = arg;
 
 	(void)slot;
 	(void)addr;
 	if ((int)cpu != a->initiator)
 		count_add(CNT_IPI_TEARDOWN, 2);
 	smp_call_function_single((int)cpu, hp_shoot_lazy, a, 1);
-	smp_call_function_single((int)cpu, hp_check_lazy, a, 1);
+	smp_call_function_single((int)cpu, do_check_lazy_tlb, a, 1);
 }
 
 /* Models the RFC's cleanup_lazy_tlbs(): hazptr_scan() with a callback. */
 static void hazptr_lazy_cleanup(struct mm_struct *mm)
 {
-	struct hp_shoot a = { mm, lm_this->cpu };
+	struct lazy_shoot a = { mm, lm_this->cpu };
 
-	if (lazy_mutant("no-scan"))
+	if (lazy_mutated(MUT_NO_SCAN))
 		return;
 	/* The scan's own full barrier pairs with hazptr_grab()'s
 	 * [pair:hazptr-slot]; "Store A" (unpublishing mm) is implicit: no
@@ -200,19 +185,20 @@ static void hazptr_lazy_cleanup(struct mm_struct *mm)
 
 static const struct lazy_mutant hazptr_mutants[] = {
 	{ "no-scan", "no hazard-slot scan at __mmdrop()",
-	  "scenario last-exit-lazy (I1: the lazy CPU keeps the freed mm)" },
+	  "scenario last-exit-lazy (I1: the lazy CPU keeps the freed mm)", MUT_NO_SCAN },
 	{ "clear-before-switch", "slot cleared before the CPU has switched away from the mm",
-	  "scenario switch-race (I1/I3: freed while still loaded)" },
+	  "scenario switch-race (I1/I3: freed while still loaded)", MUT_CLEAR_BEFORE_SWITCH },
 	{ "exec-drop-after-migrate", "the exec path clears the current CPU's slot after a migration",
-	  "scenario kthread-exec-preempt (I1/I6: the old CPU's slot stays, the new CPU's lazy mm loses its)" },
-	{ NULL, NULL, NULL },
+	  "scenario kthread-exec-preempt (I1/I6: the old CPU's slot stays, the new CPU's lazy mm loses its)",
+	  MUT_EXEC_DROP_AFTER_MIGRATE },
+	{ NULL, NULL, NULL, 0 },
 };
 
 const struct lazy_tlb_ops hazptr_ops = {
 	.name = "hazptr",
 	.desc = "RFC v3 (Desnoyers 2024): per-CPU hazard slot; scan + IPI at __mmdrop",
-	.safe = true,
-	.irqs_off_activate_mm = true,
+	.role = LAZY_NORMAL,
+	.x86 = { .irqs_off_activate_mm = true },
 	.init = hazptr_scheme_init,
 	.fini = hazptr_scheme_fini,
 	.grab = hazptr_grab,

@@ -26,16 +26,32 @@
 
 #include "../model.h"
 
+/*
+ * A deliberately broken variant.  It declares what it changes as mutation
+ * bits (machine.h: LM_MUT_* for the x86 model, LM_MUT_SCHEME(n) for the
+ * scheme's own), resolved once at init into lm.mutations; the code tests
+ * them with lazy_mutated().  A mutant never writes machine state itself.
+ */
 struct lazy_mutant {
 	const char *name;
 	const char *desc;
 	const char *caught_by;     /* the check expected to catch it */
+	uint64_t mutations;
+};
+
+/* What a scheme is to the benchmark and the checks. */
+enum lazy_role {
+	LAZY_NORMAL,               /* a correct scheme */
+	LAZY_BASELINE,             /* the correct scheme others are compared to (refcount) */
+	LAZY_LIMIT,                /* the unsafe performance limit (none): violations expected */
 };
 
 struct lazy_tlb_ops {
 	const char *name;
 	const char *desc;
-	bool safe;                 /* false for `none`: violations are expected */
+	enum lazy_role role;
+	/* the x86 order choices this scheme needs (machine.h) */
+	struct lm_x86_order x86;
 	int  (*init)(void);
 	void (*fini)(void);
 	void (*grab)(struct mm_struct *mm);                 /* mmgrab_lazy_tlb() */
@@ -48,25 +64,43 @@ struct lazy_tlb_ops {
 	/* context_switch() kernel->user, irqs off, before switch_mm_irqs_off():
 	 * no correct scheme needs it (hazptr's clear-before-switch mutant does) */
 	void (*before_switch_mm)(struct mm_struct *lazy_mm);
-	bool drop_derefs_mm;       /* drop hooks dereference the mm (refcount) */
-	/* ARCH_WANT_IRQS_OFF_ACTIVATE_MM: exec_mmap() keeps irqs off across
-	 * activate_mm(), as powerpc selects (and x86 since 2025) */
-	bool irqs_off_activate_mm;
+	/* the lazy reference is mm_count: the drop hooks dereference the mm,
+	 * and every lazy grab and drop is a shared RMW (refcount) */
+	bool drop_derefs_mm;
 
 	const struct lazy_mutant *mutants;                  /* NULL-terminated by name */
 };
 
 extern const struct lazy_tlb_ops *const lazy_schemes[];
 const struct lazy_tlb_ops *lazy_find(const char *name);
+/* The name of the (first) scheme with that role: "refcount", "none". */
+const char *lazy_role_scheme(enum lazy_role role);
 const struct lazy_mutant *lazy_find_mutant(const struct lazy_tlb_ops *ops, const char *name);
 
-/* The running scheme, and whether a mutant of it is selected. */
+/* The running scheme, and whether its mutant changes `m` (machine.h). */
 static inline const struct lazy_tlb_ops *lazy_ops(void) { return lm.cfg.ops; }
-bool lazy_mutant(const char *name);
+static inline bool lazy_mutated(uint64_t m) { return lm_mutated(m); }
+static inline bool lazy_safe(const struct lazy_tlb_ops *ops) { return ops->role != LAZY_LIMIT; }
 
-/* Shared helper: the kernel's do_shoot_lazy_tlb() (kernel/fork.c), run on a
- * CPU by IPI: if this CPU's current task borrows mm lazily, move it to
- * init_mm.  Compares pointers only, never dereferences mm. */
-void do_shoot_lazy_tlb(void *arg);
+/*
+ * The teardown's IPIs, shared by the schemes that send them (registry.c).
+ * A handler gets the dying mm and the CPU that sends the IPIs; the
+ * initiator's own call runs locally and is never "wasted".
+ */
+struct lazy_shoot {
+	struct mm_struct *mm;
+	int initiator;
+};
+/* The handler had nothing to do here: count a wasted IPI unless local. */
+void lazy_shoot_nothing(const struct lazy_shoot *a);
+/* The teardown found this CPU using a->mm for real: I7, in every scheme. */
+void lazy_shoot_real_user(const struct lazy_shoot *a);
+/* Models do_shoot_lazy_tlb() (kernel/fork.c): if this CPU's current task
+ * borrows a->mm lazily, move it to init_mm; true if it did.  Compares
+ * pointers only, never dereferences the mm. */
+bool lazy_shoot_lazy_tlb(const struct lazy_shoot *a);
+/* Models do_check_lazy_tlb() (kernel/fork.c, DEBUG_VM_SHOOT_LAZIES): no CPU
+ * still borrows the mm after the shootdown (I6).  info: a lazy_shoot. */
+void do_check_lazy_tlb(void *info);
 
 #endif /* LAZYMM_LAZY_H */

@@ -32,13 +32,13 @@ static void none_drop_offline(int dead_cpu, struct mm_struct *mm)
 }
 
 static const struct lazy_mutant none_mutants[] = {
-	{ NULL, NULL, NULL },
+	{ NULL, NULL, NULL, 0 },
 };
 
 const struct lazy_tlb_ops none_ops = {
 	.name = "none",
 	.desc = "UNSAFE: no tracking at all; the performance limit and the checkers' positive control",
-	.safe = false,
+	.role = LAZY_LIMIT,
 	.grab = none_grab,
 	.drop = none_drop,
 	.drop_sched = none_drop,

@@ -17,11 +17,13 @@
  */
 #include "lazy.h"
 
+#define MUT_NO_GRAB_INC LM_MUT_SCHEME(0)
+
 /* Models mmgrab_lazy_tlb() with REFCOUNT=y: a plain, unordered atomic_inc
  * (smp_mb__after_mmgrab() is a compiler barrier on x86). */
 static void refcount_grab(struct mm_struct *mm)
 {
-	if (lazy_mutant("no-grab-inc"))
+	if (lazy_mutated(MUT_NO_GRAB_INC))
 		return;                 /* the broken variant: nothing pins mm */
 	mmgrab(mm);
 }
@@ -48,14 +50,15 @@ static void refcount_cleanup(struct mm_struct *mm)
 
 static const struct lazy_mutant refcount_mutants[] = {
 	{ "no-grab-inc", "lazy grab without the increment of mm_count",
-	  "scenario hotpath (no mm_count RMW on the switch) and last-exit-lazy (I1: freed under its lazy users)" },
-	{ NULL, NULL, NULL },
+	  "scenario hotpath (no mm_count RMW on the switch) and last-exit-lazy (I1: freed under its lazy users)",
+	  MUT_NO_GRAB_INC },
+	{ NULL, NULL, NULL, 0 },
 };
 
 const struct lazy_tlb_ops refcount_ops = {
 	.name = "refcount",
 	.desc = "x86 v6.11 default: lazy users hold mm_count (shared atomic per idle entry/exit)",
-	.safe = true,
+	.role = LAZY_BASELINE,
 	.grab = refcount_grab,
 	.drop = refcount_drop,
 	.drop_sched = refcount_drop,

@@ -24,6 +24,14 @@ const struct lazy_tlb_ops *lazy_find(const char *name)
 	return NULL;
 }
 
+const char *lazy_role_scheme(enum lazy_role role)
+{
+	for (int i = 0; lazy_schemes[i]; i++)
+		if (lazy_schemes[i]->role == role)
+			return lazy_schemes[i]->name;
+	return "?";
+}
+
 const struct lazy_mutant *lazy_find_mutant(const struct lazy_tlb_ops *ops, const char *name)
 {
 	for (const struct lazy_mutant *m = ops->mutants; m && m->name; m++)
@@ -32,9 +40,17 @@ const struct lazy_mutant *lazy_find_mutant(const struct lazy_tlb_ops *ops, const
 	return NULL;
 }
 
-bool lazy_mutant(const char *name)
+void lazy_shoot_nothing(const struct lazy_shoot *a)
 {
-	return unlikely(lm.cfg.mutant != NULL) && strcmp(lm.cfg.mutant, name) == 0;
+	if (lm_this->cpu != a->initiator)
+		count_event(CNT_IPI_WASTED);
+}
+
+void lazy_shoot_real_user(const struct lazy_shoot *a)
+{
+	lm_violation(INV_RESURRECT, mm_id(a->mm), 0,
+		     "cpu%d: the teardown of mm%d found this CPU using it for real",
+		     lm_this->cpu, mm_id(a->mm));
 }
 
 /*
@@ -42,18 +58,30 @@ bool lazy_mutant(const char *name)
  * task running here borrows mm as its lazy active_mm, move it to init_mm.
  * It compares pointers and never dereferences mm.
  */
-void do_shoot_lazy_tlb(void *arg)
+bool lazy_shoot_lazy_tlb(const struct lazy_shoot *a)
 {
-	struct mm_struct *mm = arg;
+	struct mm_struct *mm = a->mm;
 	struct task_struct *cur = current;
 
-	if (cur->active_mm != mm)
-		return;
+	if (cur->active_mm != mm) {
+		lazy_shoot_nothing(a);
+		return false;
+	}
 	if (cur->mm)
-		lm_violation(INV_ONE_LAZY, mm_id(mm), 0, "cpu%d: shootdown hit a task that uses mm%d for real",
-			     lm_this->cpu, mm_id(mm));
+		lazy_shoot_real_user(a);
 	cur->active_mm = &init_mm;
 	cur->active_mm_gen = 0;
 	lm_event(EV_SHOOT, cur, mm);
 	switch_mm(mm, &init_mm, cur);
+	return true;
+}
+
+void do_check_lazy_tlb(void *info)
+{
+	const struct lazy_shoot *a = info;
+
+	if (current->active_mm == a->mm)
+		lm_violation(INV_ONE_LAZY, mm_id(a->mm), 0,
+			     "cpu%d: still borrows mm%d after the shootdown",
+			     lm_this->cpu, mm_id(a->mm));
 }

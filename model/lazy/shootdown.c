@@ -24,7 +24,7 @@
  * (ARCH_WANT_IRQS_OFF_ACTIVATE_MM, which powerpc selects) closes the
  * window where a task's active_mm and the loaded mm disagree.  And a CPU
  * switching away from the mm keeps its bit until its CR3 and switch_ldt()
- * are done with the mm (lm.inject.cpumask_clear_late): x86 v6.11 clears it first,
+ * are done with the mm (x86.cpumask_clear_late): x86 v6.11 clears it first,
  * which would let a concurrent cleanup miss a CPU whose CR3 still holds
  * the pgd (found by the SPIN model, docs/verification.md).  With the
  * torture checkers on, a second IPI round (DEBUG_VM_SHOOT_LAZIES) checks
@@ -33,6 +33,9 @@
  * hide the windows they are built to open.
  */
 #include "lazy.h"
+
+#define MUT_NO_WAIT        LM_MUT_SCHEME(0)
+#define MUT_SKIP_LAZY_CPUS LM_MUT_SCHEME(1)
 
 static void shootdown_grab(struct mm_struct *mm)
 {
@@ -65,41 +68,19 @@ static void shootdown_left_lazy(struct mm_struct *mm)
 	}
 }
 
-struct shoot_arg {
-	struct mm_struct *mm;
-	int initiator;
-};
-
+/* Models do_shoot_lazy_tlb() as an IPI handler. */
 static void shoot_lazy(void *info)
 {
-	struct shoot_arg *a = info;
-
-	if (current->active_mm != a->mm) {
-		if (lm_this->cpu != a->initiator)
-			count_event(CNT_IPI_WASTED);
-		return;
-	}
-	do_shoot_lazy_tlb(a->mm);
+	lazy_shoot_lazy_tlb(info);
 }
 
-/* do_check_lazy_tlb() (DEBUG_VM_SHOOT_LAZIES) */
-static void check_lazy(void *info)
-{
-	struct shoot_arg *a = info;
-
-	if (current->active_mm == a->mm)
-		lm_violation(INV_CPUMASK, mm_id(a->mm), 0,
-			     "cpu%d: still borrows mm%d after the shootdown (not in mm_cpumask)",
-			     lm_this->cpu, mm_id(a->mm));
-}
-
-static struct shoot_arg async_arg[NR_CPUS_MAX];
+static struct lazy_shoot async_arg[NR_CPUS_MAX];
 
 /* Models cleanup_lazy_tlbs() (kernel/fork.c). */
 static void shootdown_cleanup(struct mm_struct *mm)
 {
 	uint64_t mask[NR_CPUS_MAX / 64];
-	struct shoot_arg a = { mm, lm_this->cpu };
+	struct lazy_shoot a = { mm, lm_this->cpu };
 	int me = lm_this->cpu, n;
 
 	/* Orders the caller's mm_count/mm_users drop before reading the mask
@@ -107,7 +88,7 @@ static void shootdown_cleanup(struct mm_struct *mm)
 	 * cannot be switching to a dead mm (I7). */
 	smp_mb();
 	cpumask_snapshot(mm->cpumask, mask);
-	if (lazy_mutant("skip-lazy-cpus")) {
+	if (lazy_mutated(MUT_SKIP_LAZY_CPUS)) {
 		/* the broken variant: lazy CPUs look idle, so skip them */
 		for (int cpu = 0; cpu < lm.cfg.nr_cpus; cpu++)
 			if (atomic_load_explicit(&cpu_of(cpu)->tlbstate_shared.is_lazy, memory_order_seq_cst))
@@ -119,7 +100,7 @@ static void shootdown_cleanup(struct mm_struct *mm)
 	if ((mask[me / 64] >> (me % 64)) & 1)
 		n--;
 	count_add(CNT_IPI_TEARDOWN, (uint64_t)n);
-	if (lazy_mutant("no-wait")) {
+	if (lazy_mutated(MUT_NO_WAIT)) {
 		/* the broken variant: free without waiting for the IPIs */
 		async_arg[me] = a;
 		on_each_cpu_mask(mask, shoot_lazy, &async_arg[me], 0);
@@ -131,32 +112,25 @@ static void shootdown_cleanup(struct mm_struct *mm)
 
 		for (int cpu = 0; cpu < lm.cfg.nr_cpus; cpu++)
 			all[cpu / 64] |= 1ULL << (cpu % 64);
-		on_each_cpu_mask(all, check_lazy, &a, 1);
+		on_each_cpu_mask(all, do_check_lazy_tlb, &a, 1);
 	}
-}
-
-static int shootdown_init(void)
-{
-	lm.inject.cpumask_clear_late = !lazy_mutant("cpumask-clear-early");
-	return 0;
 }
 
 static const struct lazy_mutant shootdown_mutants[] = {
 	{ "no-wait", "free the mm without waiting for the shootdown IPIs",
-	  "scenario last-exit-lazy (I1/I3: a CPU still has the freed mm loaded)" },
+	  "scenario last-exit-lazy (I1/I3: a CPU still has the freed mm loaded)", MUT_NO_WAIT },
 	{ "skip-lazy-cpus", "send the shootdown only to CPUs that are not lazy",
-	  "scenario last-exit-lazy (I1: the lazy CPUs keep the freed mm)" },
+	  "scenario last-exit-lazy (I1: the lazy CPUs keep the freed mm)", MUT_SKIP_LAZY_CPUS },
 	{ "cpumask-clear-early", "x86 v6.11 order: leave mm_cpumask(prev) before CR3 and switch_ldt() are done",
-	  "scenario switching-window (I3: switch_ldt() reads the freed mm)" },
-	{ NULL, NULL, NULL },
+	  "scenario switching-window (I3: switch_ldt() reads the freed mm)", LM_MUT_CPUMASK_CLEAR_EARLY },
+	{ NULL, NULL, NULL, 0 },
 };
 
 const struct lazy_tlb_ops shootdown_ops = {
 	.name = "shootdown",
 	.desc = "powerpc MMU_LAZY_TLB_SHOOTDOWN: no refcount; IPI mm_cpumask at __mmdrop",
-	.safe = true,
-	.irqs_off_activate_mm = true,
-	.init = shootdown_init,
+	.role = LAZY_NORMAL,
+	.x86 = { .cpumask_clear_late = true, .irqs_off_activate_mm = true },
 	.grab = shootdown_grab,
 	.drop = shootdown_drop,
 	.drop_sched = shootdown_drop,

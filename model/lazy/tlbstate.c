@@ -30,9 +30,11 @@
  * One x86 change it needs: v6.11's switch_ldt() reads prev->context.ldt
  * after loaded_mm = next is published, when this scheme's teardown no
  * longer sees the CPU; the read must move before the publish
- * (lm.inject.switch_ldt_early; found by the SPIN model, docs/verification.md).
+ * (x86.switch_ldt_early; found by the SPIN model, docs/verification.md).
  */
 #include "lazy.h"
+
+#define MUT_NO_MMDROP_SHOOTDOWN LM_MUT_SCHEME(0)
 
 static void tlbstate_grab(struct mm_struct *mm)
 {
@@ -64,26 +66,18 @@ static void tlbstate_drop_offline(int dead_cpu, struct mm_struct *mm)
 	(void)mm;
 }
 
-struct tlbstate_arg {
-	struct mm_struct *mm;
-	int initiator;
-};
-
 /* Runs on each CPU the filter picked, irqs off. */
 static void tlbstate_shoot(void *info)
 {
-	struct tlbstate_arg *a = info;
+	const struct lazy_shoot *a = info;
 	struct lm_cpu *c = lm_this;
 
 	if (atomic_load_explicit(&c->tlbstate.loaded_mm, memory_order_relaxed) != a->mm) {
-		if (c->cpu != a->initiator)
-			count_event(CNT_IPI_WASTED);   /* left it meanwhile */
+		lazy_shoot_nothing(a);      /* left it meanwhile */
 		return;
 	}
 	if (!atomic_load_explicit(&c->tlbstate_shared.is_lazy, memory_order_relaxed))
-		lm_violation(INV_RESURRECT, mm_id(a->mm), 0,
-			     "cpu%d: mm%d is being freed but this CPU uses it for real",
-			     c->cpu, mm_id(a->mm));
+		lazy_shoot_real_user(a);
 	lm_event(EV_SHOOT, current, a->mm);
 	switch_mm_irqs_off(NULL, &init_mm, NULL);
 }
@@ -92,10 +86,10 @@ static void tlbstate_shoot(void *info)
 static void tlbstate_cleanup(struct mm_struct *mm)
 {
 	uint64_t mask[NR_CPUS_MAX / 64] = { 0 };
-	struct tlbstate_arg a = { mm, lm_this->cpu };
+	struct lazy_shoot a = { mm, lm_this->cpu };
 	int n = 0;
 
-	if (lazy_mutant("no-mmdrop-shootdown"))
+	if (lazy_mutated(MUT_NO_MMDROP_SHOOTDOWN))
 		return;
 	/*
 	 * Orders the final mm_count drop (and every earlier switch away)
@@ -118,33 +112,26 @@ static void tlbstate_cleanup(struct mm_struct *mm)
 	on_each_cpu_mask(mask, tlbstate_shoot, &a, 1);
 }
 
-/* The tlbstate mutants change x86 behaviour, not a hook: they switch the
- * machine's injection flags at init. */
-static int tlbstate_init(void)
-{
-	lm.inject.flush_skips_lazy = lazy_mutant("flush-skips-lazy");
-	lm.inject.no_lazy_return_mb = lazy_mutant("no-lazy-return-mb");
-	lm.inject.switch_ldt_early = !lazy_mutant("switch-ldt-late");
-	return 0;
-}
-
+/* Three of the tlbstate mutants change x86 behaviour, not a hook: they
+ * declare x86 mutations (machine.h). */
 static const struct lazy_mutant tlbstate_mutants[] = {
 	{ "flush-skips-lazy", "the freed_tables flush skips lazy CPUs",
-	  "torture (I2: a lazy CPU walks a freed page table)" },
+	  "torture (I2: a lazy CPU walks a freed page table)", LM_MUT_FLUSH_SKIPS_LAZY },
 	{ "no-mmdrop-shootdown", "no filtered shootdown at __mmdrop()",
-	  "scenario last-exit-lazy (I1: an mm that never mapped is freed while loaded)" },
+	  "scenario last-exit-lazy (I1: an mm that never mapped is freed while loaded)",
+	  MUT_NO_MMDROP_SHOOTDOWN },
 	{ "no-lazy-return-mb", "no full barrier on the lazy return to the same mm",
-	  "litmus lazy-return (I4: back to user with a stale tlb_gen)" },
+	  "litmus lazy-return (I4: back to user with a stale tlb_gen)", LM_MUT_NO_LAZY_RETURN_MB },
 	{ "switch-ldt-late", "x86 v6.11 order: switch_ldt() reads prev after loaded_mm = next is published",
-	  "scenario switch-ldt-window (I3: the freed mm is read)" },
-	{ NULL, NULL, NULL },
+	  "scenario switch-ldt-window (I3: the freed mm is read)", LM_MUT_SWITCH_LDT_LATE },
+	{ NULL, NULL, NULL, 0 },
 };
 
 const struct lazy_tlb_ops tlbstate_ops = {
 	.name = "tlbstate",
 	.desc = "Linus's proposal: cpu_tlbstate.loaded_mm only; flush + filtered shootdown at teardown",
-	.safe = true,
-	.init = tlbstate_init,
+	.role = LAZY_NORMAL,
+	.x86 = { .switch_ldt_early = true },
 	.grab = tlbstate_grab,
 	.drop = tlbstate_drop,
 	.drop_sched = tlbstate_drop_sched,

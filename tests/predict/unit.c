@@ -126,7 +126,7 @@ static void test_sim(void)
 				      wmode_names[md], (unsigned long long)a.started,
 				      (unsigned long long)a.round_trips, (unsigned long long)a.in_flight);
 				CHECK(a.ops > 0, "%s t=%d: no progress", sch.name, tasks[t]);
-				if (md == WM_PROCESSES && lazy_schemes[i]->safe) {
+				if (md == WM_PROCESSES && lazy_safe(lazy_schemes[i])) {
 					double sp;
 
 					c.s = &rc;
