@@ -224,3 +224,22 @@ enum dist machine_dist(const struct machine *m, int a, int b)
 		return D_SOCKET;
 	return D_REMOTE;
 }
+
+/* The machine's values, as one simulation's parameter set. */
+void sim_point_from(const struct machine *m, struct sim_point *p)
+{
+	for (int d = 0; d < D_NR; d++)
+		p->lat[d] = m->lat[d].v;
+	p->rmw = m->rmw_ns.v;
+	p->fence = m->fence_ns.v;
+	p->store = m->store_ns.v;
+	p->load = m->load_ns.v;
+	p->cr3 = m->cr3_ns.v;
+	p->cr3_flush = m->cr3_flush_ns.v;
+	p->ipi = m->ipi_ns.v;
+	p->idle_exit = m->idle_exit_ns.v;
+	p->smt_slow = m->smt_slow.v;
+	p->switch_ns = m->switch_ns.v;
+	p->syscall = m->syscall_ns.v;
+	p->arb_near = m->arb_near.v;
+}

@@ -228,6 +228,9 @@ struct report {
 	const char *const *td_schemes;
 	char cross[32][160];
 	int ncross;
+	/* public measurements to draw beside the prediction (hazptr over refcount) */
+	struct obs { int tasks; double speedup; bool fitted; } obs[16];
+	int obs_n;
 };
 void report_table(FILE *f, const struct report *r);
 void report_teardown(FILE *f, const struct report *r);

@@ -160,10 +160,36 @@ int report_plot(const char *png, const struct report *r)
 	for (int i = 0; i < r->nrows; i++)
 		if (i == 0 || r->rows[i].wl != r->rows[i - 1].wl || r->rows[i].mode != r->rows[i - 1].mode)
 			panels++;
-	fprintf(g, "set terminal pngcairo size 900,%d\nset output '%s'\nset multiplot layout %d,1\n"
-		   "set logscale x 2\nset key outside right\nset grid\nset xlabel 'tasks (-t)'\n"
-		   "set ylabel 'speedup over refcount'\nset style fill transparent solid 0.15 noborder\n",
-		380 * (panels ? panels : 1), png, panels ? panels : 1);
+	if (!r->nrows && r->ntd) {
+		/* the teardown: us on the exiting CPU against CPUs, per scheme */
+		int block = 0;
+
+		fprintf(g, "set terminal pngcairo size 900,760\nset output '%s'\nset multiplot layout 2,1\n"
+			   "set termoption noenhanced\nset logscale xy 2\nset key outside right\nset grid\n"
+			   "set xlabel 'CPUs (all but the exiting one lazy on the mm)'\n"
+			   "set ylabel 'us on the exiting CPU'\n", png);
+		for (int mapped = 1; mapped >= 0; mapped--) {
+			fprintf(g, "set title '%s: one teardown, %s'\nplot ", r->m->name,
+				mapped ? "mapped (the exit flush evicts lazy CPUs)" : "nothing mapped");
+			for (int sc = 0; sc < r->ntd_schemes; sc++) {
+				fprintf(g, "%s'%s' index %d using 1:2 with linespoints title '%s' pt 7",
+					sc ? ", " : "", dat, block++, r->td_schemes[sc]);
+				for (int i = sc; i < r->ntd; i += r->ntd_schemes)
+					if (r->td[i].mapped == mapped)
+						fprintf(d, "%d %.4f\n", r->td[i].n,
+							fmax(r->td[i].c.initiator_ns / 1e3, 0.01));
+				fprintf(d, "\n\n");
+			}
+			fprintf(g, "\n");
+		}
+		panels = -1;
+	}
+	if (panels >= 0)
+		fprintf(g, "set terminal pngcairo size 900,%d\nset output '%s'\nset multiplot layout %d,1\n"
+			   "set logscale x 2\nset key outside right\nset grid\nset xlabel 'tasks (-t)'\n"
+			   "set termoption noenhanced\n"
+			   "set ylabel 'speedup over refcount'\nset style fill transparent solid 0.15 noborder\n",
+			380 * (panels ? panels : 1), png, panels ? panels : 1);
 	for (int i = 0, block = 0; i < r->nrows; ) {
 		const struct pred_row *h = &r->rows[i];
 		int j = i, first = 1;
@@ -181,6 +207,21 @@ int report_plot(const char *png, const struct report *r)
 						r->rows[k].lo, r->rows[k].hi);
 			fprintf(d, "\n\n");
 			block++;
+		}
+		if (r->obs_n && h->wl == WLP_CS1 && h->mode == WM_THREADS) {
+			/* the public points (hazptr over refcount) as black markers */
+			fprintf(g, ", '%s' index %d using 1:2 with points title 'RFC, fitted' pt 5 lc black"
+				   ", '' index %d using 1:2 with points title 'public, not fitted' pt 4 ps 1.5 lc black",
+				dat, block, block + 1);
+			for (int k = 0; k < r->obs_n; k++)
+				if (r->obs[k].fitted)
+					fprintf(d, "%d %.4f\n", r->obs[k].tasks, r->obs[k].speedup);
+			fprintf(d, "\n\n");
+			for (int k = 0; k < r->obs_n; k++)
+				if (!r->obs[k].fitted)
+					fprintf(d, "%d %.4f\n", r->obs[k].tasks, r->obs[k].speedup);
+			fprintf(d, "\n\n");
+			block += 2;
 		}
 		fprintf(g, "\n");
 		while (j < r->nrows && r->rows[j].wl == h->wl && r->rows[j].mode == h->mode)

@@ -504,49 +504,6 @@ static int setup(struct sim *s)
 	return 0;
 }
 
-void sim_point_from(const struct machine *m, struct sim_point *p)
-{
-	for (int d = 0; d < D_NR; d++)
-		p->lat[d] = m->lat[d].v;
-	p->rmw = m->rmw_ns.v;
-	p->fence = m->fence_ns.v;
-	p->store = m->store_ns.v;
-	p->load = m->load_ns.v;
-	p->cr3 = m->cr3_ns.v;
-	p->cr3_flush = m->cr3_flush_ns.v;
-	p->ipi = m->ipi_ns.v;
-	p->idle_exit = m->idle_exit_ns.v;
-	p->smt_slow = m->smt_slow.v;
-	p->switch_ns = m->switch_ns.v;
-	p->syscall = m->syscall_ns.v;
-	p->arb_near = m->arb_near.v;
-}
-
-int sim_scheme_from(const struct tmpl_set *ts, const char *name, struct sim_scheme *sc)
-{
-	if (!tmpl_has_scheme(ts, name))
-		return -1;
-	memset(sc, 0, sizeof(*sc));
-	sc->name = name;
-	for (int p = 0; p < TP_NR; p++) {
-		enum tmpl_path tp = (enum tmpl_path)p;
-
-		sc->rmw_count[p] = tmpl_get(ts, name, tp, "rmw_mm_count");
-		sc->rmw_cpumask[p] = tmpl_get(ts, name, tp, "rmw_mm_cpumask");
-		sc->rmw_other[p] = tmpl_get(ts, name, tp, "rmw_mm_users");
-		sc->fences[p] = tmpl_get(ts, name, tp, "smp_mb");
-		sc->stores[p] = tmpl_get(ts, name, tp, "store_is_lazy") +
-				tmpl_get(ts, name, tp, "store_loaded_mm") +
-				tmpl_get(ts, name, tp, "store_hazard_slot");
-		sc->loads[p] = tmpl_get(ts, name, tp, "load_tlb_gen");
-		sc->cr3[p] = tmpl_get(ts, name, tp, "cr3_writes");
-		sc->cr3_flush[p] = tmpl_get(ts, name, tp, "cr3_flushing");
-		sc->locks_rq[p] = tmpl_get(ts, name, tp, "sched_locks_rq");
-		sc->locks_pi[p] = tmpl_get(ts, name, tp, "sched_locks") - sc->locks_rq[p];
-	}
-	return 0;
-}
-
 int sim_run(const struct sim_cfg *c, struct sim_result *r)
 {
 	struct sim s;

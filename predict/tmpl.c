@@ -150,3 +150,30 @@ double tmpl_teardown(const struct tmpl_set *ts, const char *scheme, enum tmpl_pa
 		*resid = v[3] - (a + b * tmpl_td_configs[3][0] + c * tmpl_td_configs[3][1]);
 	return a + b * n + c * k;
 }
+
+/* A scheme's per-path costs for the simulator (what each counter means:
+ * extract.c; how the simulator charges it: sim.c). */
+int sim_scheme_from(const struct tmpl_set *ts, const char *name, struct sim_scheme *sc)
+{
+	if (!tmpl_has_scheme(ts, name))
+		return -1;
+	memset(sc, 0, sizeof(*sc));
+	sc->name = name;
+	for (int p = 0; p < TP_NR; p++) {
+		enum tmpl_path tp = (enum tmpl_path)p;
+
+		sc->rmw_count[p] = tmpl_get(ts, name, tp, "rmw_mm_count");
+		sc->rmw_cpumask[p] = tmpl_get(ts, name, tp, "rmw_mm_cpumask");
+		sc->rmw_other[p] = tmpl_get(ts, name, tp, "rmw_mm_users");
+		sc->fences[p] = tmpl_get(ts, name, tp, "smp_mb");
+		sc->stores[p] = tmpl_get(ts, name, tp, "store_is_lazy") +
+				tmpl_get(ts, name, tp, "store_loaded_mm") +
+				tmpl_get(ts, name, tp, "store_hazard_slot");
+		sc->loads[p] = tmpl_get(ts, name, tp, "load_tlb_gen");
+		sc->cr3[p] = tmpl_get(ts, name, tp, "cr3_writes");
+		sc->cr3_flush[p] = tmpl_get(ts, name, tp, "cr3_flushing");
+		sc->locks_rq[p] = tmpl_get(ts, name, tp, "sched_locks_rq");
+		sc->locks_pi[p] = tmpl_get(ts, name, tp, "sched_locks") - sc->locks_rq[p];
+	}
+	return 0;
+}
