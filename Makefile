@@ -63,19 +63,22 @@ TEST_LISTS  :=
 TEST_BINS   :=
 HEADERS_PUB :=
 
-.PHONY: all check run install uninstall clean verify lint
+.PHONY: all check run install uninstall clean verify
 all:
 
--include lib/hazptr/module.mk
--include bench/module.mk
--include tests/hazptr/module.mk
--include model/module.mk
--include cli/module.mk
--include predict/module.mk
--include tests/model/module.mk
--include tests/bench/module.mk
--include verify/module.mk
--include kernel/module.mk
+# A missing fragment is an error, not a silently smaller build.
+include lib/hazptr/module.mk
+include bench/module.mk
+include tests/hazptr/module.mk
+include model/module.mk
+include bench/common/module.mk
+include bench/lazymm/module.mk
+include cli/module.mk
+include predict/module.mk
+include tests/model/module.mk
+include tests/bench/module.mk
+include verify/module.mk
+include kernel/module.mk
 
 all: $(LIBS) $(BINS) $(TEST_BINS)
 

@@ -1,5 +1,13 @@
 /*
- * cli.h - shared pieces of the lazymm command line.
+ * cli.h - the lazymm commands and the engines the test programs share.
+ *
+ *   cli/lazymm.c    main(): the command table
+ *   cli/opt.c       the one option parser (opt.h)
+ *   cli/torture.c   `lazymm torture` and torture_run()
+ *   cli/litmus.c    `lazymm litmus` and litmus_lazy_return()
+ *   cli/wrap.c      `lazymm scenario` and `lazymm mutants`: run the test
+ *                   programs of tests/model/
+ *   bench/lazymm/   `lazymm bench`
  */
 #ifndef LAZYMM_CLI_H
 #define LAZYMM_CLI_H
@@ -8,27 +16,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "opt.h"
 #include "../model/model.h"
 #include "../model/lazy/lazy.h"
-
-/* Exit statuses. */
-enum { EXIT_OK = 0, EXIT_VIOLATION = 1, EXIT_USAGE = 2, EXIT_ERROR = 3 };
-
-/* Print "lazymm CMD: message", then the command's usage, and exit 2. */
-void usage_error(const char *cmd, void (*usage)(FILE *), const char *fmt, ...)
-	__attribute__((format(printf, 3, 4), noreturn));
-
-/* Strict number parsing: the whole string, within [min, max]. */
-uint64_t parse_u64(const char *cmd, void (*usage)(FILE *), const char *opt,
-		   const char *val, uint64_t min, uint64_t max);
-double parse_double(const char *cmd, void (*usage)(FILE *), const char *opt,
-		    const char *val, double min, double max);
-const struct lazy_tlb_ops *parse_scheme(const char *cmd, void (*usage)(FILE *), const char *val);
-void parse_mutant(const char *cmd, void (*usage)(FILE *), const struct lazy_tlb_ops *ops,
-		  const char *val);
-/* The value of an option that takes one: exits 2 if it is missing. */
-const char *opt_value(const char *cmd, void (*usage)(FILE *), int argc, char **argv, int *i);
-void list_schemes(FILE *out);
 
 /* torture.c */
 struct torture_params {
@@ -51,24 +41,11 @@ struct torture_result {
 	bool hung;
 };
 int torture_run(const struct torture_params *p, struct torture_result *r, FILE *out);
-int cmd_torture(int argc, char **argv);
 
-/* scenario.c */
-int cmd_scenario(int argc, char **argv);
-struct scenario_result { int violations; bool passed; const char *why; };
-int scenario_count(void);
-const char *scenario_name(int i);
-int scenario_run_by_index(int i, const struct lazy_tlb_ops *ops, const char *mutant,
-			  bool quiet, struct scenario_result *res);
-
-/* mutants.c */
-int cmd_mutants(int argc, char **argv);
-
-/* litmus.c */
+/* litmus.c: runs `rounds` rounds; the number of forbidden outcomes, or -1 */
 long litmus_lazy_return(const struct lazy_tlb_ops *ops, const char *mutant, long rounds, bool quiet);
-int cmd_litmus(int argc, char **argv);
 
-/* bench.c */
-int cmd_bench(int argc, char **argv);
+/* The commands (each file defines its own). */
+extern const struct cli_cmd cli_torture, cli_litmus, cli_bench, cli_predict, cli_scenario, cli_mutants;
 
 #endif /* LAZYMM_CLI_H */

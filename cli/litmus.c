@@ -30,7 +30,8 @@
 #include "cli.h"
 #include "../model/harness.h"
 
-static struct {
+/* The run's state: lm_run()'s argument (lts()), no file-scope state. */
+struct lt_state {
 	long rounds;
 	_Atomic long go;              /* round released */
 	_Atomic int arrived;          /* threads done with the round */
@@ -46,16 +47,21 @@ static struct {
 	 * its store buffer longer, widening the window (it commits in order) */
 	struct { _Atomic long v; char pad[LM_CACHELINE - sizeof(long)]; } scratch[6];
 	_Atomic int setup_done;
-} lt;
+};
+
+static inline struct lt_state *lts(void)
+{
+	return lm_run_arg();
+}
 
 static bool wait_round(long r)
 {
 	struct lm_wait w = LM_WAIT("litmus round");
 
-	/* Acquire pairs with the release of lt.go by the CPU that closed the
+	/* Acquire pairs with the release of lts()->go by the CPU that closed the
 	 * previous phase [pair:litmus-round]: its judgement and set-up are
 	 * seen before this round starts. */
-	while (atomic_load_explicit(&lt.go, memory_order_acquire) < r) {
+	while (atomic_load_explicit(&lts()->go, memory_order_acquire) < r) {
 		lm_irq_poll();
 		if (!lm_wait_step(&w))   /* a descheduled partner gets the core */
 			return false;
@@ -68,36 +74,37 @@ static void lt_cpu_main(struct lm_cpu *c)
 	if (c->cpu == 1) {
 		/* set up: a user task of a fresh mm; run it, then go lazy on
 		 * its mm (published to CPU 0 by setup_done) */
-		lt.mm = lm_new_mm(true);
-		lt.a = lm_task_create(lt.mm, NULL, NULL, 1);
-		atomic_store_explicit(&lt.a->state, TASK_RUNNING, memory_order_relaxed);
-		activate_task_on(lt.a, 1);
+		lts()->mm = lm_new_mm(true);
+		lts()->a = lm_task_create(lts()->mm, NULL, NULL, 1);
+		atomic_store_explicit(&lts()->a->state, TASK_RUNNING, memory_order_relaxed);
+		activate_task_on(lts()->a, 1);
 		schedule();
-		touch_user_memory(lt.mm);
-		atomic_store_explicit(&lt.setup_done, 1, memory_order_release);
+		touch_user_memory(lts()->mm);
+		/* [pair:litmus-setup]: lt.mm and lt.a are built before CPU 0 uses them */
+		atomic_store_explicit(&lts()->setup_done, 1, memory_order_release);
 	}
 	{
 		struct lm_wait w = LM_WAIT("litmus set-up");
 
-		while (!atomic_load_explicit(&lt.setup_done, memory_order_acquire))
+		while (!atomic_load_explicit(&lts()->setup_done, memory_order_acquire))   /* [pair:litmus-setup] */
 			if (!lm_wait_step(&w))
 				break;
 	}
-	for (long r = 1; r <= lt.rounds; r++) {
+	for (long r = 1; r <= lts()->rounds; r++) {
 		/* phase 1: CPU 1 goes lazy (nobody races with it) */
 		if (!wait_round(2 * r - 1))
 			break;
 		if (c->cpu == 1) {
 			local_irq_disable();
-			enter_lazy_tlb(lt.mm, current);
+			enter_lazy_tlb(lts()->mm, current);
 			local_irq_enable();
 		} else {
 			for (int k = 0; k < 6; k++)
-				atomic_store_explicit(&lt.scratch[k].v, r, memory_order_relaxed);
+				atomic_store_explicit(&lts()->scratch[k].v, r, memory_order_relaxed);
 		}
-		if (atomic_fetch_add_explicit(&lt.arrived, 1, memory_order_acq_rel) == 1) {
-			atomic_store_explicit(&lt.arrived, 0, memory_order_relaxed);
-			atomic_store_explicit(&lt.go, 2 * r, memory_order_release);   /* [pair:litmus-round] */
+		if (atomic_fetch_add_explicit(&lts()->arrived, 1, memory_order_acq_rel) == 1) {
+			atomic_store_explicit(&lts()->arrived, 0, memory_order_relaxed);
+			atomic_store_explicit(&lts()->go, 2 * r, memory_order_release);   /* [pair:litmus-round] */
 		}
 		/* phase 2: the race.  Each side first waits a random few pauses
 		 * so that, over the rounds, every relative timing of the two
@@ -111,36 +118,36 @@ static void lt_cpu_main(struct lm_cpu *c)
 
 			local_irq_disable();
 			for (int k = 0; k < 6; k++)
-				atomic_store_explicit(&lt.scratch[k].v, -r, memory_order_relaxed);
-			switch_mm_irqs_off(lt.mm, lt.mm, lt.a);     /* the lazy return */
-			lt.seen_gen = ts->ctxs[ts->loaded_mm_asid].tlb_gen;
+				atomic_store_explicit(&lts()->scratch[k].v, -r, memory_order_relaxed);
+			switch_mm_irqs_off(lts()->mm, lts()->mm, lts()->a);     /* the lazy return */
+			lts()->seen_gen = ts->ctxs[ts->loaded_mm_asid].tlb_gen;
 			local_irq_enable();
 		} else {
 			uint64_t skipped0 = c->cnt[0][CNT_FLUSH_SKIPPED_LAZY];
 
-			flush_tlb_mm_range(lt.mm, false, false);
-			lt.new_gen = atomic_load_explicit(&lt.mm->tlb_gen, memory_order_relaxed);
-			lt.skipped = c->cnt[0][CNT_FLUSH_SKIPPED_LAZY] != skipped0;
+			flush_tlb_mm_range(lts()->mm, false, false);
+			lts()->new_gen = atomic_load_explicit(&lts()->mm->tlb_gen, memory_order_relaxed);
+			lts()->skipped = c->cnt[0][CNT_FLUSH_SKIPPED_LAZY] != skipped0;
 		}
-		if (atomic_fetch_add_explicit(&lt.arrived, 1, memory_order_acq_rel) == 1) {
+		if (atomic_fetch_add_explicit(&lts()->arrived, 1, memory_order_acq_rel) == 1) {
 			/* the last to arrive judges the round and releases the next */
-			atomic_store_explicit(&lt.arrived, 0, memory_order_relaxed);
-			if (lt.skipped && lt.seen_gen < lt.new_gen) {
-				if (lt.forbidden++ < 3)
-					lm_violation(INV_TLB_GEN, mm_id(lt.mm), 0,
+			atomic_store_explicit(&lts()->arrived, 0, memory_order_relaxed);
+			if (lts()->skipped && lts()->seen_gen < lts()->new_gen) {
+				if (lts()->forbidden++ < 3)
+					lm_violation(INV_TLB_GEN, mm_id(lts()->mm), 0,
 						     "litmus lazy-return round %ld: flush to gen %llu skipped the lazy CPU, which returned at gen %llu",
-						     r, (unsigned long long)lt.new_gen,
-						     (unsigned long long)lt.seen_gen);
+						     r, (unsigned long long)lts()->new_gen,
+						     (unsigned long long)lts()->seen_gen);
 				else
 					atomic_fetch_add_explicit(&lm.violations[INV_TLB_GEN], 1, memory_order_relaxed);
 			}
-			atomic_store_explicit(&lt.go, 2 * r + 1, memory_order_release);   /* [pair:litmus-round] */
+			atomic_store_explicit(&lts()->go, 2 * r + 1, memory_order_release);   /* [pair:litmus-round] */
 		}
 	}
 	if (c->cpu == 1) {
 		/* back to user, then exit, so that nothing leaks */
 		local_irq_disable();
-		switch_mm_irqs_off(lt.mm, lt.mm, lt.a);
+		switch_mm_irqs_off(lts()->mm, lts()->mm, lts()->a);
 		local_irq_enable();
 		exit_mm();
 		do_task_dead();
@@ -154,7 +161,7 @@ static void lt_run(void *arg)
 	uint64_t deadline = lm_now_ns() + 120ull * 1000000000ull;
 
 	(void)arg;
-	while (atomic_load_explicit(&lt.go, memory_order_acquire) <= 2 * lt.rounds &&
+	while (atomic_load_explicit(&lts()->go, memory_order_acquire) <= 2 * lts()->rounds &&
 	       !lm_aborted() && lm_now_ns() < deadline) {
 		struct timespec ts = { 0, 1000000 };
 		nanosleep(&ts, NULL);
@@ -175,17 +182,24 @@ long litmus_lazy_return(const struct lazy_tlb_ops *ops, const char *mutant, long
 		.flush_mode = FLUSH_IPI, .ipi_mode = IPI_POLL, .pin = true,
 		.max_reports = quiet ? -1 : 3,
 	};
+	struct lt_state *t = NULL;
+	long forbidden;
 	int v;
 
-	memset(&lt, 0, sizeof(lt));
-	lt.rounds = rounds;
-	atomic_store_explicit(&lt.go, 1, memory_order_release);
-	v = lm_run(&cfg, &litmus_driver, NULL, quiet ? NULL : stdout);
+	/* aligned: the scratch lines must be whole cache lines */
+	if (posix_memalign((void **)&t, LM_CACHELINE, sizeof(*t)) != 0)
+		return -1;
+	memset(t, 0, sizeof(*t));
+	t->rounds = rounds;
+	atomic_store_explicit(&t->go, 1, memory_order_release);
+	v = lm_run(&cfg, &litmus_driver, t, quiet ? NULL : stdout);
+	forbidden = t->forbidden;
+	free(t);
 	if (v < 0)
 		return -1;
-	if (v && !lt.forbidden)
+	if (v && !forbidden)
 		return -1;               /* violations of another kind: report as error */
-	return lt.forbidden;
+	return forbidden;
 }
 
 static void litmus_usage(FILE *out)
@@ -198,37 +212,53 @@ static void litmus_usage(FILE *out)
 		"  flush skipped CPU 1 and CPU 1 kept a stale TLB) never happened.\n");
 }
 
-int cmd_litmus(int argc, char **argv)
+enum { L_SCHEME, L_MUTANT, L_ROUNDS };
+
+static const struct cli_opt litmus_opts[] = {
+	{ "--scheme", NULL, true, L_SCHEME },
+	{ "--mutant", NULL, true, L_MUTANT },
+	{ "--rounds", NULL, true, L_ROUNDS },
+	{ NULL, NULL, false, 0 },
+};
+
+struct litmus_args {
+	const struct lazy_tlb_ops *ops;
+	const char *mutant;
+	long rounds;
+};
+
+static void litmus_opt(void *st, int id, const char *opt, const char *val)
 {
-	const char *C = "litmus", *mutant = NULL;
-	const struct lazy_tlb_ops *ops = lazy_find("tlbstate");
-	long rounds = 300000, f;
+	struct litmus_args *a = st;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
+	if (id == L_SCHEME)
+		a->ops = cli_scheme(&cli_litmus, val);
+	else if (id == L_MUTANT)
+		a->mutant = val;
+	else if (id == L_ROUNDS)
+		a->rounds = (long)cli_u64(&cli_litmus, opt, val, 1000, 100000000);
+}
 
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			litmus_usage(stdout);
-			return EXIT_OK;
-		} else if (!strcmp(a, "--scheme")) {
-			ops = parse_scheme(C, litmus_usage, opt_value(C, litmus_usage, argc, argv, &i));
-		} else if (!strcmp(a, "--mutant")) {
-			mutant = opt_value(C, litmus_usage, argc, argv, &i);
-		} else if (!strcmp(a, "--rounds")) {
-			rounds = (long)parse_u64(C, litmus_usage, a, opt_value(C, litmus_usage, argc, argv, &i), 1000, 100000000);
-		} else {
-			usage_error(C, litmus_usage, "unknown option '%s'", a);
-		}
-	}
-	if (mutant)
-		parse_mutant(C, litmus_usage, ops, mutant);
-	f = litmus_lazy_return(ops, mutant, rounds, false);
+static int cmd_litmus(int argc, char **argv)
+{
+	struct litmus_args a = { lazy_find("tlbstate"), NULL, 300000 };
+	long f;
+
+	cli_parse(&cli_litmus, litmus_opts, false, argc, argv, litmus_opt, &a);
+	if (a.mutant)
+		cli_mutant(&cli_litmus, a.ops, a.mutant);
+	f = litmus_lazy_return(a.ops, a.mutant, a.rounds, false);
 	if (f < 0) {
 		printf("litmus lazy-return: the run itself failed (see above)\n");
 		return EXIT_VIOLATION;
 	}
 	printf("litmus lazy-return: scheme %s%s%s, %ld rounds, %ld forbidden outcome(s)\n%s\n",
-	       ops->name, mutant ? " mutant " : "", mutant ? mutant : "", rounds, f,
+	       a.ops->name, a.mutant ? " mutant " : "", a.mutant ? a.mutant : "", a.rounds, f,
 	       f ? "FAILURE" : "SUCCESS");
 	return f ? EXIT_VIOLATION : EXIT_OK;
 }
+
+const struct cli_cmd cli_litmus = {
+	"litmus", "store-buffering stress test of the lazy-return handshake",
+	cmd_litmus, litmus_usage,
+};

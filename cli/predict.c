@@ -10,7 +10,7 @@
 #include "cli.h"
 #include "../predict/predict.h"
 
-int cmd_predict(int argc, char **argv);
+static int cmd_predict(int argc, char **argv);
 
 static const int rfc_tasks[] = { 1, 2, 3, 6, 12, 24, 48, 96, 192, 384, 768 };
 #define NRFC ((int)(sizeof(rfc_tasks) / sizeof(rfc_tasks[0])))
@@ -68,6 +68,8 @@ struct opts {
 	int threads;
 };
 
+static const struct cli_cmd *self(void);
+
 static int split(char *s, char **out, int max, const char *opt)
 {
 	int n = 0;
@@ -79,12 +81,12 @@ static int split(char *s, char **out, int max, const char *opt)
 		if (c)
 			*c = 0;
 		if (!*p)
-			usage_error("predict", usage, "%s: empty element in the list", opt);
+			cli_usage_error(self(), "%s: empty element in the list", opt);
 		if (n == max)
-			usage_error("predict", usage, "%s: more than %d elements", opt, max);
+			cli_usage_error(self(), "%s: more than %d elements", opt, max);
 		for (int i = 0; i < n; i++)
 			if (!strcmp(out[i], p))
-				usage_error("predict", usage, "%s: '%s' given twice", opt, p);
+				cli_usage_error(self(), "%s: '%s' given twice", opt, p);
 		out[n++] = p;
 		if (!c)
 			return n;
@@ -92,96 +94,97 @@ static int split(char *s, char **out, int max, const char *opt)
 	}
 }
 
+enum {
+	O_MACHINE, O_TEMPLATES, O_WORKLOAD, O_MODE, O_TASKS, O_SCHEMES, O_CSV, O_JSON, O_PLOT,
+	O_OUT, O_NO_BAND, O_QUICK, O_PLACEMENT, O_SEED, O_THREADS, O_EXTRACT, O_CHECK, O_FIT,
+};
+static const struct cli_opt options[] = {
+	{ "--machine", NULL, true, O_MACHINE }, { "--templates", NULL, true, O_TEMPLATES },
+	{ "--workload", NULL, true, O_WORKLOAD }, { "--mode", NULL, true, O_MODE },
+	{ "--tasks", "-t", true, O_TASKS }, { "--schemes", NULL, true, O_SCHEMES },
+	{ "--csv", NULL, false, O_CSV }, { "--json", NULL, false, O_JSON },
+	{ "--plot", NULL, true, O_PLOT }, { "--out", NULL, true, O_OUT },
+	{ "--no-band", NULL, false, O_NO_BAND }, { "--quick", NULL, false, O_QUICK },
+	{ "--placement", NULL, true, O_PLACEMENT }, { "--seed", NULL, true, O_SEED },
+	{ "--threads", NULL, true, O_THREADS }, { "--extract", NULL, false, O_EXTRACT },
+	{ "--check-templates", NULL, true, O_CHECK }, { "--fit", NULL, false, O_FIT },
+	{ NULL, NULL, false, 0 },
+};
+
+struct pstate {
+	struct opts *o;
+	bool wl_set, mode_set;
+};
+
+static void on_opt(void *st, int id, const char *opt, const char *val)
+{
+	struct pstate *ps = st;
+	struct opts *o = ps->o;
+	static const char *const wls[] = { "context_switch1", "idle_cycle", "exit", NULL };
+	static const char *const modes[] = { "threads", "processes", NULL };
+	static const char *const places[] = { "wis", "bench", NULL };
+	char *items[MAX_TASKS], *v;
+	int n;
+
+	switch (id) {
+	case O_MACHINE: o->machine = val; break;
+	case O_TEMPLATES: o->templates = val; break;
+	case O_WORKLOAD:
+		v = strdup(val);
+		n = split(v, items, MAX_TASKS, opt);
+		ps->wl_set = true;
+		for (int k = 0; k < n; k++)
+			o->wl[cli_choice(self(), opt, items[k], wls)] = true;
+		break;
+	case O_MODE:
+		v = strdup(val);
+		n = split(v, items, MAX_TASKS, opt);
+		ps->mode_set = true;
+		for (int k = 0; k < n; k++)
+			o->mode[cli_choice(self(), opt, items[k], modes)] = true;
+		break;
+	case O_TASKS:
+		v = strdup(val);
+		o->ntasks = split(v, items, MAX_TASKS, opt);
+		for (int k = 0; k < o->ntasks; k++)
+			o->tasks[k] = (int)cli_u64(self(), opt, items[k], 1, 8192);
+		break;
+	case O_SCHEMES:
+		v = strdup(val);
+		o->nschemes = split(v, (char **)o->schemes, MAX_SCHEMES, opt);
+		for (int k = 0; k < o->nschemes; k++)
+			cli_scheme(self(), o->schemes[k]);
+		break;
+	case O_CSV: o->csv = true; break;
+	case O_JSON: o->json = true; break;
+	case O_PLOT: o->plot = val; break;
+	case O_OUT: o->out = val; break;
+	case O_NO_BAND: o->band = false; break;
+	case O_QUICK: o->quick = true; break;
+	case O_PLACEMENT: o->placement = cli_choice(self(), opt, val, places) ? PL_BENCH : PL_WIS; break;
+	case O_SEED: o->seed = cli_u64(self(), opt, val, 0, UINT64_MAX); break;
+	case O_THREADS: o->threads = (int)cli_u64(self(), opt, val, 1, 16); break;
+	case O_EXTRACT: o->extract = true; break;
+	case O_CHECK: o->check = val; break;
+	case O_FIT: o->fit = true; break;
+	}
+}
+
 static void parse(int argc, char **argv, struct opts *o)
 {
-	char *items[MAX_TASKS];
-	bool wl_set = false, mode_set = false;
+	struct pstate ps = { .o = o };
 
 	memset(o, 0, sizeof(*o));
 	o->machine = "epyc9654x2";
 	o->band = true;
 	o->seed = 1;
 	o->threads = 2;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			exit(EXIT_OK);
-		} else if (!strcmp(a, "--machine")) {
-			o->machine = opt_value("predict", usage, argc, argv, &i);
-		} else if (!strcmp(a, "--templates")) {
-			o->templates = opt_value("predict", usage, argc, argv, &i);
-		} else if (!strcmp(a, "--workload")) {
-			char *v = strdup(opt_value("predict", usage, argc, argv, &i));
-			int n = split(v, items, MAX_TASKS, a);
-
-			wl_set = true;
-			for (int k = 0; k < n; k++) {
-				if (!strcmp(items[k], "context_switch1")) o->wl[0] = true;
-				else if (!strcmp(items[k], "idle_cycle")) o->wl[1] = true;
-				else if (!strcmp(items[k], "exit")) o->wl[2] = true;
-				else usage_error("predict", usage, "--workload: unknown workload '%s'; accepted: context_switch1, idle_cycle, exit", items[k]);
-			}
-		} else if (!strcmp(a, "--mode")) {
-			char *v = strdup(opt_value("predict", usage, argc, argv, &i));
-			int n = split(v, items, MAX_TASKS, a);
-
-			mode_set = true;
-			for (int k = 0; k < n; k++) {
-				if (!strcmp(items[k], "threads")) o->mode[WM_THREADS] = true;
-				else if (!strcmp(items[k], "processes")) o->mode[WM_PROCESSES] = true;
-				else usage_error("predict", usage, "--mode: unknown mode '%s'; accepted: threads, processes", items[k]);
-			}
-		} else if (!strcmp(a, "--tasks")) {
-			char *v = strdup(opt_value("predict", usage, argc, argv, &i));
-
-			o->ntasks = split(v, items, MAX_TASKS, a);
-			for (int k = 0; k < o->ntasks; k++)
-				o->tasks[k] = (int)parse_u64("predict", usage, "--tasks", items[k], 1, 8192);
-		} else if (!strcmp(a, "--schemes")) {
-			char *v = strdup(opt_value("predict", usage, argc, argv, &i));
-
-			o->nschemes = split(v, (char **)o->schemes, MAX_SCHEMES, a);
-			for (int k = 0; k < o->nschemes; k++)
-				parse_scheme("predict", usage, o->schemes[k]);
-		} else if (!strcmp(a, "--csv")) {
-			o->csv = true;
-		} else if (!strcmp(a, "--json")) {
-			o->json = true;
-		} else if (!strcmp(a, "--plot")) {
-			o->plot = opt_value("predict", usage, argc, argv, &i);
-		} else if (!strcmp(a, "--out")) {
-			o->out = opt_value("predict", usage, argc, argv, &i);
-		} else if (!strcmp(a, "--no-band")) {
-			o->band = false;
-		} else if (!strcmp(a, "--quick")) {
-			o->quick = true;
-		} else if (!strcmp(a, "--placement")) {
-			const char *v = opt_value("predict", usage, argc, argv, &i);
-
-			if (!strcmp(v, "wis")) o->placement = PL_WIS;
-			else if (!strcmp(v, "bench")) o->placement = PL_BENCH;
-			else usage_error("predict", usage, "--placement: '%s'; accepted: wis, bench", v);
-		} else if (!strcmp(a, "--seed")) {
-			o->seed = parse_u64("predict", usage, a, opt_value("predict", usage, argc, argv, &i), 0, UINT64_MAX);
-		} else if (!strcmp(a, "--threads")) {
-			o->threads = (int)parse_u64("predict", usage, a, opt_value("predict", usage, argc, argv, &i), 1, 16);
-		} else if (!strcmp(a, "--extract")) {
-			o->extract = true;
-		} else if (!strcmp(a, "--check-templates")) {
-			o->check = opt_value("predict", usage, argc, argv, &i);
-		} else if (!strcmp(a, "--fit")) {
-			o->fit = true;
-		} else {
-			usage_error("predict", usage, "unknown option '%s'", a);
-		}
-	}
+	cli_parse(self(), options, false, argc, argv, on_opt, &ps);
 	if (o->csv && o->json)
-		usage_error("predict", usage, "--csv and --json exclude each other");
-	if (!wl_set)
+		cli_usage_error(self(), "--csv and --json exclude each other");
+	if (!ps.wl_set)
 		o->wl[0] = o->wl[2] = true;
-	if (!mode_set)
+	if (!ps.mode_set)
 		o->mode[WM_THREADS] = o->mode[WM_PROCESSES] = true;
 	if (!o->ntasks) {
 		memcpy(o->tasks, rfc_tasks, sizeof(rfc_tasks));
@@ -379,7 +382,7 @@ static FILE *open_out(const char *prefix, const char *ext)
 	return f;
 }
 
-int cmd_predict(int argc, char **argv)
+static int cmd_predict(int argc, char **argv)
 {
 	static struct machine m;
 	struct opts o;
@@ -441,7 +444,7 @@ int cmd_predict(int argc, char **argv)
 			if (!strcmp(names[i], "hazptr"))
 				hz = &sch[i];
 		if (!hz)
-			usage_error("predict", usage, "--fit needs the hazptr scheme");
+			cli_usage_error(self(), "--fit needs the hazptr scheme");
 		return do_fit(&o, &m, hz, &rc, &none);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -531,4 +534,14 @@ int cmd_predict(int argc, char **argv)
 	free(td);
 	tmpl_free(&ts);
 	return status;
+}
+
+const struct cli_cmd cli_predict = {
+	"predict", "simulate the benchmark on machines we do not have (docs/predict.md)",
+	cmd_predict, usage,
+};
+
+static const struct cli_cmd *self(void)
+{
+	return &cli_predict;
 }

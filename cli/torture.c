@@ -40,8 +40,11 @@ struct tt_prog {
 	bool sent;
 };
 
-static struct {
+/* The run's state: lm_run()'s argument (tts()), no file-scope state. */
+struct tt_state {
 	const struct torture_params *p;
+	struct torture_result *r;
+	FILE *out;
 	int max_tasks;
 	/* khugepaged's mm_slot table: each slot holds an mm_count reference;
 	 * every load, pin and emptying of a slot is under kslots_lock
@@ -53,7 +56,12 @@ static struct {
 	int pairs;
 	_Atomic uint64_t first_violation_ns;
 	uint64_t t0;
-} tt;
+};
+
+static inline struct tt_state *tts(void)
+{
+	return lm_run_arg();
+}
 
 static unsigned int rnd(unsigned int n)
 {
@@ -87,7 +95,7 @@ static struct tt_prog *prog_new(enum tt_kind kind)
 
 static bool reserve_task(void)
 {
-	return lm_task_reserve(tt.max_tasks);
+	return lm_task_reserve(tts()->max_tasks);
 }
 
 /* khugepaged_mm_lock: a spinlock, so a waiter has irqs on and takes IPIs
@@ -97,7 +105,9 @@ static void kslots_lock(void)
 	struct lm_wait w = LM_WAIT("torture: khugepaged_mm_lock");
 
 	preempt_disable();
-	while (atomic_flag_test_and_set_explicit(&tt.kslots_lock, memory_order_acquire)) {
+	/* Acquire pairs with the release in kslots_unlock() [pair:kslots-lock]:
+	 * the previous holder's slot updates are seen. */
+	while (atomic_flag_test_and_set_explicit(&tts()->kslots_lock, memory_order_acquire)) {
 		lm_irq_poll();
 		if (!lm_wait_step(&w))
 			break;
@@ -106,7 +116,7 @@ static void kslots_lock(void)
 
 static void kslots_unlock(void)
 {
-	atomic_flag_clear_explicit(&tt.kslots_lock, memory_order_release);
+	atomic_flag_clear_explicit(&tts()->kslots_lock, memory_order_release);   /* [pair:kslots-lock] */
 	preempt_enable();
 }
 
@@ -119,8 +129,8 @@ static void register_kslot(struct mm_struct *mm)
 
 	mmgrab(mm);
 	kslots_lock();
-	if (!tt.kslots[i] && !tt.kslots_closed) {
-		tt.kslots[i] = mm;
+	if (!tts()->kslots[i] && !tts()->kslots_closed) {
+		tts()->kslots[i] = mm;
 		taken = true;
 	}
 	kslots_unlock();
@@ -155,20 +165,28 @@ static void do_clone_thread(struct task_struct *tsk)
 	wake_up_new_task(t, t->cpu);
 }
 
+/* A new process (a reserved task) with its own mm, maybe registered with
+ * the kworkers, woken on a random CPU. */
+static void start_process(struct tt_prog *pr, struct mm_struct *mm, bool kslot)
+{
+	struct task_struct *t;
+
+	if (kslot)
+		register_kslot(mm);
+	t = spawn_user(mm, pr, user_step);
+	wake_up_new_task(t, t->cpu);
+}
+
 static void do_fork_process(struct task_struct *tsk)
 {
 	struct tt_prog *np;
 	struct mm_struct *mm;
-	struct task_struct *t;
 
 	if (!reserve_task())
 		return;
 	np = prog_new(TT_USER);
 	mm = np->maps ? dup_mm(tsk->mm) : mm_alloc();
-	if (rnd(3) == 0)
-		register_kslot(mm);
-	t = spawn_user(mm, np, user_step);
-	wake_up_new_task(t, t->cpu);
+	start_process(np, mm, rnd(3) == 0);
 }
 
 static void do_exec(struct task_struct *tsk)
@@ -219,21 +237,12 @@ static enum step_result user_step(struct task_struct *tsk)
 static enum step_result pingpong_step(struct task_struct *tsk)
 {
 	struct tt_prog *pr = tsk->prog;
+	bool round_trip;
+	enum step_result r = lm_pingpong_step(tsk, pr->in, pr->out, &pr->sent, &round_trip);
 
-	if (lm_stopping()) {
-		lm_pipe_write(pr->out);          /* let the partner see the end too */
-		return do_exit_task(tsk);
-	}
-	if (!pr->sent) {
-		touch_user_memory(tsk->mm);
-		lm_pipe_write(pr->out);
-		pr->sent = true;
-	}
-	if (!lm_pipe_read(pr->in, tsk))
-		return STEP_BLOCK;
-	pr->sent = false;
-	count_event(CNT_ROUND_TRIP);
-	return STEP_CONTINUE;
+	if (round_trip)
+		count_event(CNT_ROUND_TRIP);
+	return r;
 }
 
 static void spawn_umh(void)
@@ -283,10 +292,10 @@ static enum step_result kworker_step(struct task_struct *tsk)
 	if (lm_stopping()) {
 		/* the shutdown sweep: every slot emptied, its reference dropped */
 		kslots_lock();
-		tt.kslots_closed = true;         /* a task exiting late registers nothing */
+		tts()->kslots_closed = true;     /* a task exiting late registers nothing */
 		for (int k = 0; k < TT_KSLOTS; k++) {
-			mm = tt.kslots[k];
-			tt.kslots[k] = NULL;
+			mm = tts()->kslots[k];
+			tts()->kslots[k] = NULL;
 			if (mm)
 				mmdrop(mm);
 		}
@@ -296,7 +305,7 @@ static enum step_result kworker_step(struct task_struct *tsk)
 	if (rnd(50) == 0)
 		spawn_umh();
 	kslots_lock();
-	mm = tt.kslots[i];
+	mm = tts()->kslots[i];
 	if (!mm) {
 		kslots_unlock();
 		return lm_sleep_for(tsk, rnd(20000));
@@ -308,7 +317,7 @@ static enum step_result kworker_step(struct task_struct *tsk)
 	} else {
 		/* collect_mm_slot(): maybe the final mmdrop, on this CPU, with
 		 * preemption off (the lock is held) */
-		tt.kslots[i] = NULL;
+		tts()->kslots[i] = NULL;
 		mmdrop(mm);
 	}
 	kslots_unlock();
@@ -362,14 +371,14 @@ static void tt_first_violation(void)
 	uint64_t zero = 0;
 
 	if (lm_total_violations())
-		atomic_compare_exchange_strong_explicit(&tt.first_violation_ns, &zero, lm_now_ns(),
+		atomic_compare_exchange_strong_explicit(&tts()->first_violation_ns, &zero, lm_now_ns(),
 							memory_order_relaxed, memory_order_relaxed);
 }
 
 static void tt_idle(struct lm_cpu *c)
 {
 	(void)c;
-	if (!atomic_load_explicit(&tt.first_violation_ns, memory_order_relaxed))
+	if (!atomic_load_explicit(&tts()->first_violation_ns, memory_order_relaxed))
 		tt_first_violation();
 }
 
@@ -381,18 +390,14 @@ static void tt_boot(void)
 	for (int i = 0; i < procs; i++) {
 		struct tt_prog *pr;
 		struct mm_struct *mm;
-		struct task_struct *t;
 
 		if (!reserve_task())
 			break;
 		pr = prog_new(TT_USER);
 		mm = lm_new_mm(pr->maps);
-		if (rnd(2))
-			register_kslot(mm);
-		t = spawn_user(mm, pr, user_step);
-		wake_up_new_task(t, t->cpu);
+		start_process(pr, mm, rnd(2));
 	}
-	for (int i = 0; i < tt.pairs; i++) {
+	for (int i = 0; i < tts()->pairs; i++) {
 		struct mm_struct *mm = lm_new_mm(true);
 
 		for (int k = 0; k < 2; k++) {
@@ -400,8 +405,8 @@ static void tt_boot(void)
 
 			if (k)
 				mmget(mm);
-			pr->in = &tt.pipes[2 * i + k];
-			pr->out = &tt.pipes[2 * i + !k];
+			pr->in = &tts()->pipes[2 * i + k];
+			pr->out = &tts()->pipes[2 * i + !k];
 			pr->sent = k == 1;     /* one side starts by reading */
 			lm_spawn(mm, pingpong_step, pr, (2 * i + k) % lm.cfg.nr_cpus);
 		}
@@ -417,16 +422,10 @@ static void sleep_ns(uint64_t ns)
 	nanosleep(&ts, NULL);
 }
 
-struct tt_run {
-	const struct torture_params *p;
-	struct torture_result *r;
-	FILE *out;
-};
-
 /* The host thread: announce, let the mix run for the duration. */
 static void tt_run(void *arg)
 {
-	struct tt_run *a = arg;
+	struct tt_state *a = arg;
 	const struct torture_params *p = a->p;
 	uint64_t end;
 
@@ -438,7 +437,7 @@ static void tt_run(void *arg)
 			p->seconds, (unsigned long long)p->seed,
 			p->flush_mode == FLUSH_IPI ? "ipi" : "broadcast",
 			p->ipi_mode == IPI_SIGNAL ? "signal" : "poll");
-	end = tt.t0 + (uint64_t)(p->seconds * 1e9);
+	end = tts()->t0 + (uint64_t)(p->seconds * 1e9);
 	while (lm_now_ns() < end && !lm_aborted())
 		sleep_ns(5000000);
 }
@@ -446,10 +445,10 @@ static void tt_run(void *arg)
 /* After the CPUs stopped: the counters and the teardown statistics. */
 static void tt_report(void *arg)
 {
-	struct tt_run *a = arg;
+	struct tt_state *a = arg;
 	struct torture_result *r = a->r;
 
-	r->elapsed = (double)(lm_now_ns() - tt.t0) / 1e9;
+	r->elapsed = (double)(lm_now_ns() - tts()->t0) / 1e9;
 	r->switches = lm_total(CNT_CS_USER_USER) + lm_total(CNT_CS_USER_KERNEL) +
 		      lm_total(CNT_CS_KERNEL_USER) + lm_total(CNT_CS_KERNEL_KERNEL);
 	tt_first_violation();
@@ -496,106 +495,33 @@ int torture_run(const struct torture_params *p, struct torture_result *r, FILE *
 		.pin = true,
 		.max_reports = p->max_reports ? p->max_reports : 4,
 	};
-	struct tt_run a = { p, r, out };
+	struct tt_state *t = NULL;
 
-	memset(r, 0, sizeof(*r));
-	memset(&tt, 0, sizeof(tt));
-	tt.p = p;
-	tt.max_tasks = 6 * p->cpus + 8;
-	tt.pairs = p->cpus / 2 > TT_PAIRS_MAX ? TT_PAIRS_MAX : (p->cpus + 1) / 2;
-	atomic_flag_clear(&tt.kslots_lock);
-	tt.t0 = lm_now_ns();
-	if (lm_run(&cfg, &torture_driver, &a, out) < 0)
+	/* aligned: the model pipes inside sit on their own cache lines */
+	if (posix_memalign((void **)&t, LM_CACHELINE, sizeof(*t)) == 0)
+		memset(t, 0, sizeof(*t));
+	if (!t) {
+		fprintf(stderr, "lazymm torture: out of memory\n");
 		return -1;
+	}
+	memset(r, 0, sizeof(*r));
+	t->p = p;
+	t->r = r;
+	t->out = out;
+	t->max_tasks = 6 * p->cpus + 8;
+	t->pairs = p->cpus / 2 > TT_PAIRS_MAX ? TT_PAIRS_MAX : (p->cpus + 1) / 2;
+	atomic_flag_clear(&t->kslots_lock);
+	t->t0 = lm_now_ns();
+	if (lm_run(&cfg, &torture_driver, t, out) < 0) {
+		free(t);
+		return -1;
+	}
 	for (int i = 0; i < INV_NR; i++) {
 		r->per_inv[i] = atomic_load_explicit(&lm.violations[i], memory_order_relaxed);
 		r->violations += r->per_inv[i];
 	}
-	r->first_violation_s = tt.first_violation_ns ?
-		(double)(tt.first_violation_ns - tt.t0) / 1e9 : -1;
+	r->first_violation_s = t->first_violation_ns ?
+		(double)(t->first_violation_ns - t->t0) / 1e9 : -1;
+	free(t);
 	return 0;
-}
-
-static void torture_usage(FILE *out)
-{
-	fprintf(out,
-		"usage: lazymm torture [--scheme NAME] [--mutant NAME] [--cpus N] [--seconds S]\n"
-		"                      [--seed X] [--flush ipi|broadcast] [--ipi signal|poll]\n"
-		"  --scheme NAME   lazy-mm tracking scheme (default refcount; 'lazymm schemes')\n"
-		"  --mutant NAME   a deliberately broken variant of the scheme ('lazymm mutants')\n"
-		"  --cpus N        simulated CPUs, 1..%d (default 2); more than the host's cores\n"
-		"                  runs oversubscribed and unpinned, and says so\n"
-		"  --seconds S     duration, 0.1..86400 (default 10)\n"
-		"  --seed X        seed of the workload's random choices (default 1)\n"
-		"  --flush MODE    ipi: bare-metal x86 (freed_tables flushes IPI lazy CPUs);\n"
-		"                  broadcast: INVLPGB/PV-like, no IPIs, lazy CPUs keep the mm\n"
-		"  --ipi MODE      signal: IPIs interrupt anywhere irqs are on (default);\n"
-		"                  poll: delivered only at irq-enable points and waits\n"
-		"Exit status: 0 with no violation and nothing leaked; 1 otherwise; 2 bad usage.\n",
-		NR_CPUS_MAX);
-}
-
-int cmd_torture(int argc, char **argv)
-{
-	struct torture_params p = {
-		.ops = lazy_find("refcount"), .cpus = 2, .seconds = 10, .seed = 1,
-		.flush_mode = FLUSH_IPI, .ipi_mode = IPI_SIGNAL,
-	};
-	struct torture_result r;
-	const char *C = "torture";
-
-#if defined(LAZYMM_TSAN)
-	p.ipi_mode = IPI_POLL;      /* TSAN defers signals to its own safe points */
-#endif
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			torture_usage(stdout);
-			return EXIT_OK;
-		} else if (!strcmp(a, "--scheme")) {
-			p.ops = parse_scheme(C, torture_usage, opt_value(C, torture_usage, argc, argv, &i));
-		} else if (!strcmp(a, "--mutant")) {
-			p.mutant = opt_value(C, torture_usage, argc, argv, &i);
-		} else if (!strcmp(a, "--cpus")) {
-			p.cpus = (int)parse_u64(C, torture_usage, a, opt_value(C, torture_usage, argc, argv, &i), 1, NR_CPUS_MAX);
-		} else if (!strcmp(a, "--seconds")) {
-			p.seconds = parse_double(C, torture_usage, a, opt_value(C, torture_usage, argc, argv, &i), 0.1, 86400);
-		} else if (!strcmp(a, "--seed")) {
-			p.seed = parse_u64(C, torture_usage, a, opt_value(C, torture_usage, argc, argv, &i), 0, UINT64_MAX);
-		} else if (!strcmp(a, "--flush")) {
-			const char *v = opt_value(C, torture_usage, argc, argv, &i);
-			if (!strcmp(v, "ipi"))
-				p.flush_mode = FLUSH_IPI;
-			else if (!strcmp(v, "broadcast"))
-				p.flush_mode = FLUSH_BROADCAST;
-			else
-				usage_error(C, torture_usage, "--flush: '%s' is not accepted; accepted: ipi, broadcast", v);
-		} else if (!strcmp(a, "--ipi")) {
-			const char *v = opt_value(C, torture_usage, argc, argv, &i);
-			if (!strcmp(v, "signal"))
-				p.ipi_mode = IPI_SIGNAL;
-			else if (!strcmp(v, "poll"))
-				p.ipi_mode = IPI_POLL;
-			else
-				usage_error(C, torture_usage, "--ipi: '%s' is not accepted; accepted: signal, poll", v);
-		} else {
-			usage_error(C, torture_usage, "unknown option '%s'", a);
-		}
-	}
-	if (p.mutant)
-		parse_mutant(C, torture_usage, p.ops, p.mutant);
-	if (torture_run(&p, &r, stdout) != 0)
-		return EXIT_ERROR;
-	printf("result: %llu context switches in %.2f s (%.0f/s), %llu violation(s)",
-	       (unsigned long long)r.switches, r.elapsed, (double)r.switches / r.elapsed,
-	       (unsigned long long)r.violations);
-	if (r.first_violation_s >= 0)
-		printf(", first after %.3f s", r.first_violation_s);
-	printf("\n");
-	for (int i = 0; i < INV_NR; i++)
-		if (r.per_inv[i])
-			printf("  %-22s %llu\n", lm_invariant_names[i], (unsigned long long)r.per_inv[i]);
-	printf("%s\n", r.violations ? "FAILURE" : "SUCCESS");
-	return r.violations ? EXIT_VIOLATION : EXIT_OK;
 }

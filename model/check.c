@@ -11,31 +11,10 @@
 
 #include "model.h"
 
-const char *const lm_invariant_names[INV_NR] = {
-	[INV_ROOT] = "I1-root-freed",
-	[INV_PWC] = "I2-walk-freed-table",
-	[INV_MM_ALIVE] = "I3-mm-freed",
-	[INV_TLB_GEN] = "I4-stale-tlb",
-	[INV_CPUMASK] = "I5-cpumask",
-	[INV_ONE_LAZY] = "I6-lazy-accounting",
-	[INV_RESURRECT] = "I7-resurrection",
-	[INV_IRQ] = "I10-irq-context",
-	[INV_LEAK] = "leak",
-	[INV_HANG] = "hang",
-};
-
-const char *const lm_invariant_desc[INV_NR] = {
-	[INV_ROOT] = "no CPU's CR3 root is a freed pgd",
-	[INV_PWC] = "no page walk goes through a freed lower page table",
-	[INV_MM_ALIVE] = "no dereference of a freed (or freed and reused) mm_struct",
-	[INV_TLB_GEN] = "no return to user space with a stale tlb_gen",
-	[INV_CPUMASK] = "a CPU using an mm is in its mm_cpumask",
-	[INV_ONE_LAZY] = "lazy tracking covers every lazy CPU, one lazy mm per CPU",
-	[INV_RESURRECT] = "no use of an mm begins after its mm_users reached 0",
-	[INV_IRQ] = "no waiting IPI with irqs off",
-	[INV_LEAK] = "every object of the run is freed at its end",
-	[INV_HANG] = "every bounded wait completes",
-};
+#define INVARIANT_NAME(id, name, desc) [id] = name,
+#define INVARIANT_DESC(id, name, desc) [id] = desc,
+const char *const lm_invariant_names[INV_NR] = { LM_INVARIANTS(INVARIANT_NAME) };
+const char *const lm_invariant_desc[INV_NR] = { LM_INVARIANTS(INVARIANT_DESC) };
 
 #if defined(LAZYMM_TSAN)
 _Atomic unsigned long lm_tsan_fence_word;

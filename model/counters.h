@@ -10,33 +10,48 @@
 
 #include "defs.h"
 
+/* The one list: each counter's enum name and printed name. */
+#define LM_COUNTERS(X) \
+	/* context switches by type (kernel/sched/core.c:context_switch) */ \
+	X(CNT_CS_USER_USER, "cs_user_user") \
+	X(CNT_CS_USER_KERNEL, "cs_user_kernel") \
+	X(CNT_CS_KERNEL_USER, "cs_kernel_user") \
+	X(CNT_CS_KERNEL_KERNEL, "cs_kernel_kernel") \
+	/* atomic RMWs on lines other CPUs write */ \
+	X(CNT_RMW_MM_COUNT, "rmw_mm_count") \
+	X(CNT_RMW_CPUMASK, "rmw_mm_cpumask") \
+	X(CNT_RMW_TLB_GEN, "rmw_tlb_gen") \
+	X(CNT_RMW_OTHER, "rmw_mm_users") \
+	X(CNT_LOCK, "sched_locks")                      /* scheduler locks (rq, pi): the same for every scheme */ \
+	/* plain stores to lines other CPUs read (is_lazy, hazard slots, loaded_mm) */ \
+	X(CNT_STORE_SHARED, "stores_shared_read") \
+	X(CNT_FENCE, "smp_mb")                          /* explicit smp_mb() */ \
+	X(CNT_CR3_WRITE, "cr3_writes") \
+	X(CNT_CR3_FLUSH, "cr3_flushing") \
+	X(CNT_IPI_SENT, "ipi_sent") \
+	X(CNT_IPI_RECV, "ipi_received") \
+	X(CNT_IPI_WASTED, "ipi_nothing_to_do") \
+	X(CNT_IPI_TEARDOWN, "ipi_teardown")             /* IPIs sent by __mmdrop()'s lazy cleanup */ \
+	X(CNT_IPI_FLUSH, "ipi_flush")                   /* IPIs sent by flush_tlb_mm_range() */ \
+	X(CNT_FLUSH, "tlb_flushes") \
+	X(CNT_FLUSH_SKIPPED_LAZY, "flush_skipped_lazy") \
+	X(CNT_LAZY_EVICT, "lazy_evictions") \
+	X(CNT_SLOTS_SCANNED, "slots_scanned") \
+	X(CNT_SPEC_WALK, "page_walks") \
+	X(CNT_ROUND_TRIP, "round_trips")                /* workload progress (ping-pong round trips, cycles) */ \
+	X(CNT_TASK_STEP, "task_steps") \
+	/* CNT_STORE_SHARED split by line, for the predictor's templates */ \
+	/* (counted in addition to CNT_STORE_SHARED) */ \
+	X(CNT_ST_IS_LAZY, "store_is_lazy")              /* this CPU's cpu_tlbstate_shared.is_lazy */ \
+	X(CNT_ST_LOADED_MM, "store_loaded_mm")          /* this CPU's cpu_tlbstate.loaded_mm */ \
+	X(CNT_ST_HAZARD, "store_hazard_slot")           /* a hazard slot (hazptr) */ \
+	X(CNT_LD_TLB_GEN, "load_tlb_gen")               /* loads of mm->context.tlb_gen */ \
+	X(CNT_MMDROP, "mmdrop_teardowns")               /* __mmdrop() calls */ \
+	X(CNT_LOCK_RQ, "sched_locks_rq")                /* of CNT_LOCK: runqueue locks (the rest: pi_lock) */ \
+	X(CNT_IPI_WAIT_ROUND, "ipi_wait_rounds")        /* waits for a round of IPIs (one IPI latency each) */
+
 enum lm_counter {
-	/* context switches by type (kernel/sched/core.c:context_switch) */
-	CNT_CS_USER_USER, CNT_CS_USER_KERNEL, CNT_CS_KERNEL_USER, CNT_CS_KERNEL_KERNEL,
-	/* atomic RMWs on lines other CPUs write */
-	CNT_RMW_MM_COUNT, CNT_RMW_CPUMASK, CNT_RMW_TLB_GEN, CNT_RMW_OTHER,
-	CNT_LOCK,            /* scheduler locks (rq, pi): the same for every scheme */
-	/* plain stores to lines other CPUs read (is_lazy, hazard slots, loaded_mm) */
-	CNT_STORE_SHARED,
-	CNT_FENCE,           /* explicit smp_mb() */
-	CNT_CR3_WRITE, CNT_CR3_FLUSH,
-	CNT_IPI_SENT, CNT_IPI_RECV, CNT_IPI_WASTED,
-	CNT_IPI_TEARDOWN,    /* IPIs sent by __mmdrop()'s lazy cleanup */
-	CNT_IPI_FLUSH,       /* IPIs sent by flush_tlb_mm_range() */
-	CNT_FLUSH, CNT_FLUSH_SKIPPED_LAZY, CNT_LAZY_EVICT,
-	CNT_SLOTS_SCANNED,
-	CNT_SPEC_WALK,
-	CNT_ROUND_TRIP,      /* workload progress (ping-pong round trips, cycles) */
-	CNT_TASK_STEP,
-	/* CNT_STORE_SHARED split by line, for the predictor's templates
-	 * (counted in addition to CNT_STORE_SHARED) */
-	CNT_ST_IS_LAZY,      /* this CPU's cpu_tlbstate_shared.is_lazy */
-	CNT_ST_LOADED_MM,    /* this CPU's cpu_tlbstate.loaded_mm */
-	CNT_ST_HAZARD,       /* a hazard slot (hazptr) */
-	CNT_LD_TLB_GEN,      /* loads of mm->context.tlb_gen (a line flushers write) */
-	CNT_MMDROP,          /* __mmdrop() calls: teardowns */
-	CNT_LOCK_RQ,         /* of CNT_LOCK: runqueue locks (the rest: pi_lock) */
-	CNT_IPI_WAIT_ROUND,  /* waits for a round of IPIs (one IPI latency each) */
+	LM_COUNTERS(LM_ENUM_ENTRY)
 	CNT_NR
 };
 extern const char *const lm_counter_names[CNT_NR];
@@ -64,7 +79,6 @@ enum lm_phase {
 	PH_IRQ,              /* IPI handlers */
 	PH_NR
 };
-extern const char *const lm_phase_names[PH_NR];
 
 /* stats.c: totals over every CPU (read after the CPUs stopped, or racily
  * for diagnostics). */

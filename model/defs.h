@@ -22,6 +22,10 @@ struct task_struct;
 struct lazy_tlb_ops;
 struct lm_cpu;
 
+/* For the X-macro lists (counters.h, invariants.h, points.h): the enum
+ * entry of one element. */
+#define LM_ENUM_ENTRY(id, ...) id,
+
 /* x86's marker for "CR3 is being changed" (tlb.c: LOADED_MM_SWITCHING). */
 #define LOADED_MM_SWITCHING ((struct mm_struct *)1UL)
 

@@ -181,6 +181,7 @@ int lm_run(const struct lm_config *cfg, const struct lm_driver *drv, void *arg, 
 		lm.cpus[i].harness = &h.hcpus[i];
 		lm.cpus[i].drv = drv->cpu_size ? (char *)h.drv_cpus + drv->cpu_size * (size_t)i : NULL;
 	}
+	lm.run_arg = arg;
 	lm.hooks = (struct lm_hooks){
 		.tick = harness_tick,
 		.idle = drv->idle,
@@ -203,6 +204,7 @@ int lm_run(const struct lm_config *cfg, const struct lm_driver *drv, void *arg, 
 		drv->report(arg);
 	v = lm_machine_fini(out);
 	lm.hooks = (struct lm_hooks){ 0 };
+	lm.run_arg = NULL;
 	free(h.hcpus);
 	free(h.drv_cpus);
 	h.hcpus = h.drv_cpus = NULL;
@@ -210,6 +212,7 @@ int lm_run(const struct lm_config *cfg, const struct lm_driver *drv, void *arg, 
 fail:
 	lm_machine_fini(NULL);
 	lm.hooks = (struct lm_hooks){ 0 };
+	lm.run_arg = NULL;
 	free(h.hcpus);
 	free(h.drv_cpus);
 	h.hcpus = h.drv_cpus = NULL;
@@ -404,6 +407,26 @@ void lm_pipe_write(struct lm_pipe *p)
 	w = atomic_exchange_explicit(&p->waiter, NULL, memory_order_seq_cst);
 	if (w)
 		try_to_wake_up(w, w->cpu);      /* tasks stay on their CPU */
+}
+
+enum step_result lm_pingpong_step(struct task_struct *tsk, struct lm_pipe *in,
+				  struct lm_pipe *out, bool *sent, bool *round_trip)
+{
+	*round_trip = false;
+	if (lm_stopping()) {
+		lm_pipe_write(out);
+		return lm_task_exit(tsk);
+	}
+	if (!*sent) {
+		touch_user_memory(tsk->mm);
+		lm_pipe_write(out);
+		*sent = true;
+	}
+	if (!lm_pipe_read(in, tsk))
+		return STEP_BLOCK;
+	*sent = false;
+	*round_trip = true;
+	return STEP_CONTINUE;
 }
 
 bool lm_pipe_read(struct lm_pipe *p, struct task_struct *tsk)

@@ -53,6 +53,13 @@ struct lm_driver {
  */
 int lm_run(const struct lm_config *cfg, const struct lm_driver *drv, void *arg, FILE *out);
 
+/* The arg of the lm_run() in progress: the driver's run state, for hooks
+ * and task steps that get no argument of their own. */
+static inline void *lm_run_arg(void)
+{
+	return lm.run_arg;
+}
+
 static inline bool lm_aborted(void)
 {
 	return atomic_load_explicit(&lm.abort, memory_order_relaxed) != 0;
@@ -101,6 +108,17 @@ void lm_pipe_write(struct lm_pipe *p);
 /* Take a token (true), or register tsk as the waiter, set it
  * TASK_INTERRUPTIBLE and return false: the step returns STEP_BLOCK. */
 bool lm_pipe_read(struct lm_pipe *p, struct task_struct *tsk);
+
+/*
+ * One step of a ping-pong partner (will-it-scale's context_switch1 loop):
+ * unless its token is already out (*sent), touch user memory and write
+ * one; then read one.  Returns STEP_BLOCK while the partner has not
+ * answered, STEP_CONTINUE with *round_trip set once it has.  On a stop
+ * request: write once more, so that the partner sees the end too, and
+ * exit (lm_task_exit(): the prog holding *sent is freed).
+ */
+enum step_result lm_pingpong_step(struct task_struct *tsk, struct lm_pipe *in,
+				  struct lm_pipe *out, bool *sent, bool *round_trip);
 
 /* ---- teardown statistics (drv->teardown_stats) ---- */
 

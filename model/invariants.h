@@ -3,8 +3,9 @@
  *
  * Every violation the model reports names one of these.  A condition is
  * classified the same way wherever it is detected (a scheme, the core, a
- * driver); lm_invariant_desc[] says what each one means.  The numbers are
- * the ones the documentation cites (docs/model.md, "Invariants"):
+ * driver).  LM_INVARIANTS is the one list: enum name, the name a report
+ * prints (with the number the documentation cites, docs/model.md), and
+ * what it means:
  *
  *   I1  INV_ROOT       no CPU's CR3 root is a freed pgd
  *   I2  INV_PWC        no page walk goes through a freed lower page table
@@ -36,17 +37,20 @@
 
 #include "defs.h"
 
+#define LM_INVARIANTS(X) \
+	X(INV_ROOT, "I1-root-freed", "no CPU's CR3 root is a freed pgd") \
+	X(INV_PWC, "I2-walk-freed-table", "no page walk goes through a freed lower page table") \
+	X(INV_MM_ALIVE, "I3-mm-freed", "no dereference of a freed (or freed and reused) mm_struct") \
+	X(INV_TLB_GEN, "I4-stale-tlb", "no return to user space with a stale tlb_gen") \
+	X(INV_CPUMASK, "I5-cpumask", "a CPU using an mm is in its mm_cpumask") \
+	X(INV_ONE_LAZY, "I6-lazy-accounting", "lazy tracking covers every lazy CPU, one lazy mm per CPU") \
+	X(INV_RESURRECT, "I7-resurrection", "no use of an mm begins after its mm_users reached 0") \
+	X(INV_IRQ, "I10-irq-context", "no waiting IPI with irqs off") \
+	X(INV_LEAK, "leak", "every object of the run is freed at its end") \
+	X(INV_HANG, "hang", "every bounded wait completes")
+
 enum lm_invariant {
-	INV_ROOT,        /* I1 */
-	INV_PWC,         /* I2 */
-	INV_MM_ALIVE,    /* I3 */
-	INV_TLB_GEN,     /* I4 */
-	INV_CPUMASK,     /* I5 */
-	INV_ONE_LAZY,    /* I6 */
-	INV_RESURRECT,   /* I7 */
-	INV_IRQ,         /* I10 */
-	INV_LEAK,
-	INV_HANG,
+	LM_INVARIANTS(LM_ENUM_ENTRY)
 	INV_NR
 };
 extern const char *const lm_invariant_names[INV_NR];   /* "I1-root-freed" ... */

@@ -98,6 +98,7 @@ struct lm_machine {
 	uint64_t mutations;                  /* LM_MUT_* of the selected mutant */
 	struct lm_x86_order x86;             /* the scheme's, less what a mutant undid */
 	struct lm_hooks hooks;
+	void *run_arg;                       /* the driver's run state (harness.h) */
 };
 
 enum { PHASE_RUN, PHASE_OFFLINE, PHASE_DONE };

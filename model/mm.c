@@ -285,6 +285,19 @@ void exit_mm(void)
 	mmput(mm);
 }
 
+/* exec_mmap() and kthread_use_mm(), under task_lock() with irqs off: tsk
+ * takes mm as its own (tsk->mm, tsk->active_mm); returns the active_mm it
+ * had (a kernel thread's lazy mm, or a user task's old mm). */
+static struct mm_struct *task_take_mm(struct task_struct *tsk, struct mm_struct *mm)
+{
+	struct mm_struct *active_mm = tsk->active_mm;
+
+	tsk->active_mm = mm;
+	tsk->active_mm_gen = atomic_load_explicit(&mm->gen, memory_order_relaxed);
+	tsk->mm = mm;
+	return active_mm;
+}
+
 /* The tail of exec_mmap() for a kernel thread: drop the lazy mm it had.
  * Runs preemptible, possibly on another CPU than the switch. */
 static void exec_mmap_lazy_drop(struct task_struct *tsk)
@@ -311,10 +324,7 @@ int exec_mmap(struct mm_struct *mm)
 
 	task_lock(tsk);
 	local_irq_disable();
-	active_mm = tsk->active_mm;
-	tsk->active_mm = mm;
-	tsk->active_mm_gen = atomic_load_explicit(&mm->gen, memory_order_relaxed);
-	tsk->mm = mm;
+	active_mm = task_take_mm(tsk, mm);
 	if (!lm.x86.irqs_off_activate_mm)
 		local_irq_enable();
 	switch_mm(active_mm, mm, tsk);            /* activate_mm() */
@@ -353,10 +363,7 @@ void kthread_use_mm(struct mm_struct *mm)
 	mmgrab(mm);
 	task_lock(tsk);
 	local_irq_disable();
-	active_mm = tsk->active_mm;
-	tsk->active_mm = mm;
-	tsk->active_mm_gen = atomic_load_explicit(&mm->gen, memory_order_relaxed);
-	tsk->mm = mm;
+	active_mm = task_take_mm(tsk, mm);
 	switch_mm_irqs_off(active_mm, mm, tsk);
 	if (lazy_ops()->drop_switched)
 		lazy_ops()->drop_switched(active_mm);

@@ -3,35 +3,39 @@
  *
  * At a model point the driver's point hook runs (machine.h, struct
  * lm_hooks): torture injects delays and page walks there, a scenario parks
- * a CPU there (cli/scenario.c), the benchmark measures teardowns.
+ * a CPU there (tests/model/scenario-engine.c), the benchmark measures
+ * teardowns.
  */
 #ifndef LAZYMM_POINTS_H
 #define LAZYMM_POINTS_H
 
 #include "machine.h"
 
+/* The one list: each point's enum name and printed name. */
+#define LM_POINTS(X) \
+	X(SP_NONE, "none") \
+	X(SP_CTXSW_BEFORE_SWITCH_MM, "context_switch.before_switch_mm") /* context_switch(): irqs off, before switch_mm */ \
+	X(SP_CTXSW_AFTER_SWITCH, "context_switch.after_switch")       /* after switch_to, before finish_task_switch */ \
+	X(SP_FINISH_BEFORE_DROP, "finish_task_switch.before_drop")    /* finish_task_switch(): irqs on, before the lazy drop */ \
+	X(SP_SWITCH_MM_LAZY_RETURN, "switch_mm_irqs_off.lazy_return") /* switch_mm_irqs_off(): is_lazy cleared, before tlb_gen read */ \
+	X(SP_SWITCH_MM_SWITCHING, "switch_mm_irqs_off.switching")     /* loaded_mm == LOADED_MM_SWITCHING */ \
+	X(SP_SWITCH_MM_PUBLISHED, "switch_mm_irqs_off.published")     /* loaded_mm = next published, switch_ldt() not yet */ \
+	X(SP_FLUSH_AFTER_GEN, "flush_tlb_mm_range.after_gen")         /* flush_tlb_mm_range(): tlb_gen bumped, mask not read */ \
+	X(SP_EXIT_MMAP_BEFORE_FLUSH, "exit_mmap.before_flush")        /* (mm) */ \
+	X(SP_EXIT_MMAP_AFTER_FREE, "exit_mmap.after_free") \
+	X(SP_MMDROP_BEFORE_CLEANUP, "__mmdrop.before_cleanup")        /* (mm) __mmdrop() before the scheme's cleanup */ \
+	X(SP_MMDROP_BEFORE_FREE, "__mmdrop.before_free")              /* (mm) __mmdrop() after cleanup, before freeing */ \
+	X(SP_EXEC_AFTER_ACTIVATE, "exec_mmap.after_activate")         /* exec_mmap(): irqs on, before the lazy drop */ \
+	X(SP_KTHREAD_USE_AFTER_GET, "kthread.after_mmget_not_zero")   /* after mmget_not_zero, before kthread_use_mm */ \
+	X(SP_KTHREAD_USE_AFTER_SWITCH, "kthread_use_mm.after_switch") /* kthread_use_mm(): irqs on, before the lazy drop */ \
+	X(SP_EXIT_MM_LAZY, "exit_mm.lazy")                            /* exit_mm(): lazy on own mm, before mmput */ \
+	X(SP_IDLE, "idle")                                            /* the idle loop */ \
+	X(SP_SC_HOLD, "scenario.hold")                                /* a scenario holds a CPU (irqs off) */ \
+	X(SP_MMPUT_LAST, "__mmput.users_zero")                        /* (mm) __mmput(): mm_users reached 0 */ \
+	X(SP_KHUGEPAGED_SLOT, "khugepaged.before_mmget_not_zero")     /* khugepaged-like scan: slot loaded, before mmget_not_zero() */
+
 enum lm_point {
-	SP_NONE,
-	SP_CTXSW_BEFORE_SWITCH_MM,   /* context_switch(): irqs off, before switch_mm */
-	SP_CTXSW_AFTER_SWITCH,       /* after switch_to, before finish_task_switch */
-	SP_FINISH_BEFORE_DROP,       /* finish_task_switch(): irqs on, before the lazy drop */
-	SP_SWITCH_MM_LAZY_RETURN,    /* switch_mm_irqs_off(): is_lazy cleared, before tlb_gen read */
-	SP_SWITCH_MM_SWITCHING,      /* loaded_mm == LOADED_MM_SWITCHING */
-	SP_SWITCH_MM_PUBLISHED,      /* loaded_mm = next published, switch_ldt() not yet */
-	SP_FLUSH_AFTER_GEN,          /* flush_tlb_mm_range(): tlb_gen bumped, mask not read */
-	SP_EXIT_MMAP_BEFORE_FLUSH,   /* (mm) */
-	SP_EXIT_MMAP_AFTER_FREE,
-	SP_MMDROP_BEFORE_CLEANUP,    /* (mm) __mmdrop() before the scheme's cleanup */
-	SP_MMDROP_BEFORE_FREE,       /* (mm) __mmdrop() after cleanup, before freeing */
-	SP_EXEC_AFTER_ACTIVATE,      /* exec_mmap(): irqs on, before the lazy drop */
-	SP_KTHREAD_USE_AFTER_GET,    /* after mmget_not_zero, before kthread_use_mm */
-	SP_KTHREAD_USE_AFTER_SWITCH, /* kthread_use_mm(): irqs on, before the lazy drop */
-	SP_EXIT_MM_LAZY,             /* exit_mm(): lazy on own mm, before mmput */
-	SP_IDLE,                     /* the idle loop */
-	SP_SC_HOLD,                  /* a scenario holds a CPU (irqs off) */
-	SP_MMPUT_LAST,               /* (mm) __mmput(): mm_users reached 0 */
-	SP_KHUGEPAGED_SLOT,          /* a khugepaged-like scan loaded a slot's mm,
-					before mmget_not_zero() (under its lock) */
+	LM_POINTS(LM_ENUM_ENTRY)
 	SP_NR
 };
 extern const char *const lm_point_names[SP_NR];

@@ -5,26 +5,8 @@
  */
 #include "model.h"
 
-const char *const lm_point_names[SP_NR] = {
-	[SP_NONE] = "none",
-	[SP_CTXSW_BEFORE_SWITCH_MM] = "context_switch.before_switch_mm",
-	[SP_CTXSW_AFTER_SWITCH] = "context_switch.after_switch",
-	[SP_FINISH_BEFORE_DROP] = "finish_task_switch.before_drop",
-	[SP_SWITCH_MM_LAZY_RETURN] = "switch_mm_irqs_off.lazy_return",
-	[SP_SWITCH_MM_SWITCHING] = "switch_mm_irqs_off.switching",
-	[SP_SWITCH_MM_PUBLISHED] = "switch_mm_irqs_off.published",
-	[SP_FLUSH_AFTER_GEN] = "flush_tlb_mm_range.after_gen",
-	[SP_EXIT_MMAP_BEFORE_FLUSH] = "exit_mmap.before_flush",
-	[SP_EXIT_MMAP_AFTER_FREE] = "exit_mmap.after_free",
-	[SP_MMDROP_BEFORE_CLEANUP] = "__mmdrop.before_cleanup",
-	[SP_MMDROP_BEFORE_FREE] = "__mmdrop.before_free",
-	[SP_EXEC_AFTER_ACTIVATE] = "exec_mmap.after_activate",
-	[SP_KTHREAD_USE_AFTER_GET] = "kthread.after_mmget_not_zero",
-	[SP_KTHREAD_USE_AFTER_SWITCH] = "kthread_use_mm.after_switch",
-	[SP_EXIT_MM_LAZY] = "exit_mm.lazy",
-	[SP_IDLE] = "idle",
-	[SP_SC_HOLD] = "scenario.hold",
-};
+#define POINT_NAME(id, name) [id] = name,
+const char *const lm_point_names[SP_NR] = { LM_POINTS(POINT_NAME) };
 
 const char *const lm_event_names[EV_NR] = {
 	[EV_SWITCH_UU] = "switch user->user", [EV_SWITCH_UK] = "switch user->kernel",

@@ -82,6 +82,11 @@ static inline const struct lazy_tlb_ops *lazy_ops(void) { return lm.cfg.ops; }
 static inline bool lazy_mutated(uint64_t m) { return lm_mutated(m); }
 static inline bool lazy_safe(const struct lazy_tlb_ops *ops) { return ops->role != LAZY_LIMIT; }
 
+/* The empty hooks of the schemes that need nothing there (registry.c):
+ * REFCOUNT=n's mmgrab_lazy_tlb(), a drop_offline with nothing to drop. */
+void lazy_nop(struct mm_struct *mm);
+void lazy_nop_offline(int dead_cpu, struct mm_struct *mm);
+
 /*
  * The teardown's IPIs, shared by the schemes that send them (registry.c).
  * A handler gets the dying mm and the CPU that sends the IPIs; the

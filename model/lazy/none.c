@@ -15,22 +15,6 @@
  */
 #include "lazy.h"
 
-static void none_grab(struct mm_struct *mm)
-{
-	(void)mm;
-}
-
-static void none_drop(struct mm_struct *mm)
-{
-	(void)mm;
-}
-
-static void none_drop_offline(int dead_cpu, struct mm_struct *mm)
-{
-	(void)dead_cpu;
-	(void)mm;
-}
-
 static const struct lazy_mutant none_mutants[] = {
 	{ NULL, NULL, NULL, 0 },
 };
@@ -39,11 +23,11 @@ const struct lazy_tlb_ops none_ops = {
 	.name = "none",
 	.desc = "UNSAFE: no tracking at all; the performance limit and the checkers' positive control",
 	.role = LAZY_LIMIT,
-	.grab = none_grab,
-	.drop = none_drop,
-	.drop_sched = none_drop,
-	.drop_offline = none_drop_offline,
-	.cleanup = none_drop,
+	.grab = lazy_nop,
+	.drop = lazy_nop,
+	.drop_sched = lazy_nop,
+	.drop_offline = lazy_nop_offline,
+	.cleanup = lazy_nop,
 	.drop_derefs_mm = false,
 	.mutants = none_mutants,
 };

@@ -42,12 +42,6 @@ static void refcount_drop_offline(int dead_cpu, struct mm_struct *mm)
 	mmdrop(mm);
 }
 
-/* cleanup_lazy_tlbs() is a no-op with REFCOUNT=y. */
-static void refcount_cleanup(struct mm_struct *mm)
-{
-	(void)mm;
-}
-
 static const struct lazy_mutant refcount_mutants[] = {
 	{ "no-grab-inc", "lazy grab without the increment of mm_count",
 	  "scenario hotpath (no mm_count RMW on the switch) and last-exit-lazy (I1: freed under its lazy users)",
@@ -63,7 +57,7 @@ const struct lazy_tlb_ops refcount_ops = {
 	.drop = refcount_drop,
 	.drop_sched = refcount_drop,
 	.drop_offline = refcount_drop_offline,
-	.cleanup = refcount_cleanup,
+	.cleanup = lazy_nop,             /* cleanup_lazy_tlbs(): nothing with REFCOUNT=y */
 	.drop_derefs_mm = true,
 	.mutants = refcount_mutants,
 };

@@ -40,6 +40,17 @@ const struct lazy_mutant *lazy_find_mutant(const struct lazy_tlb_ops *ops, const
 	return NULL;
 }
 
+void lazy_nop(struct mm_struct *mm)
+{
+	(void)mm;
+}
+
+void lazy_nop_offline(int dead_cpu, struct mm_struct *mm)
+{
+	(void)dead_cpu;
+	(void)mm;
+}
+
 void lazy_shoot_nothing(const struct lazy_shoot *a)
 {
 	if (lm_this->cpu != a->initiator)

@@ -37,23 +37,12 @@
 #define MUT_NO_WAIT        LM_MUT_SCHEME(0)
 #define MUT_SKIP_LAZY_CPUS LM_MUT_SCHEME(1)
 
-static void shootdown_grab(struct mm_struct *mm)
-{
-	(void)mm;          /* REFCOUNT=n: mmgrab_lazy_tlb() is empty */
-}
-
 /* mmdrop_lazy_tlb() with REFCOUNT=n: only the barrier membarrier needs on
  * a kernel->user switch [pair:membarrier-lazy-drop]. */
 static void shootdown_drop(struct mm_struct *mm)
 {
 	(void)mm;
 	smp_mb();
-}
-
-static void shootdown_drop_offline(int dead_cpu, struct mm_struct *mm)
-{
-	(void)dead_cpu;
-	(void)mm;
 }
 
 /* A CPU left its lazy mm without a switch: keep active_mm truthful so the
@@ -131,10 +120,10 @@ const struct lazy_tlb_ops shootdown_ops = {
 	.desc = "powerpc MMU_LAZY_TLB_SHOOTDOWN: no refcount; IPI mm_cpumask at __mmdrop",
 	.role = LAZY_NORMAL,
 	.x86 = { .cpumask_clear_late = true, .irqs_off_activate_mm = true },
-	.grab = shootdown_grab,
+	.grab = lazy_nop,                /* REFCOUNT=n: mmgrab_lazy_tlb() is empty */
 	.drop = shootdown_drop,
 	.drop_sched = shootdown_drop,
-	.drop_offline = shootdown_drop_offline,
+	.drop_offline = lazy_nop_offline,
 	.left_lazy = shootdown_left_lazy,
 	.cleanup = shootdown_cleanup,
 	.mutants = shootdown_mutants,

@@ -36,11 +36,6 @@
 
 #define MUT_NO_MMDROP_SHOOTDOWN LM_MUT_SCHEME(0)
 
-static void tlbstate_grab(struct mm_struct *mm)
-{
-	(void)mm;
-}
-
 /* finish_task_switch(): membarrier needs a full barrier between the
  * rq->curr store and the return to user space [pair:membarrier-lazy-drop].
  * x86 already executed one unless this switch wrote no CR3 and took no
@@ -58,12 +53,6 @@ static void tlbstate_drop(struct mm_struct *mm)
 {
 	(void)mm;
 	smp_mb();
-}
-
-static void tlbstate_drop_offline(int dead_cpu, struct mm_struct *mm)
-{
-	(void)dead_cpu;
-	(void)mm;
 }
 
 /* Runs on each CPU the filter picked, irqs off. */
@@ -132,10 +121,10 @@ const struct lazy_tlb_ops tlbstate_ops = {
 	.desc = "Linus's proposal: cpu_tlbstate.loaded_mm only; flush + filtered shootdown at teardown",
 	.role = LAZY_NORMAL,
 	.x86 = { .switch_ldt_early = true },
-	.grab = tlbstate_grab,
+	.grab = lazy_nop,
 	.drop = tlbstate_drop,
 	.drop_sched = tlbstate_drop_sched,
-	.drop_offline = tlbstate_drop_offline,
+	.drop_offline = lazy_nop_offline,
 	.cleanup = tlbstate_cleanup,
 	.mutants = tlbstate_mutants,
 };

@@ -1,5 +1,5 @@
 /*
- * bench_host.c - what the benchmark learns about the real machine:
+ * host.c - what the benchmark learns about the real machine:
  * the cost of a real context switch (for --switch-work auto) and the
  * metadata printed with every result.
  *
@@ -15,7 +15,6 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,30 +29,6 @@ struct pingpong {
 	int batches;
 	uint64_t batch_ns[CAL_MAX_BATCHES];
 };
-
-static void pin_self(int cpu)
-{
-	cpu_set_t set;
-
-	if (cpu < 0)
-		return;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-}
-
-/* The first CPU this process may run on. */
-static int first_cpu(void)
-{
-	cpu_set_t set;
-
-	if (sched_getaffinity(0, sizeof(set), &set) != 0)
-		return -1;
-	for (int i = 0; i < CPU_SETSIZE; i++)
-		if (CPU_ISSET(i, &set))
-			return i;
-	return -1;
-}
 
 static bool xfer(int rfd, int wfd, char *c)
 {
@@ -73,7 +48,7 @@ static void *partner_thread(void *arg)
 	struct pingpong *pp = arg;
 	char c;
 
-	pin_self(pp->cpu);
+	bc_pin_self(pp->cpu);
 	while (xfer(pp->to_partner[0], -1, &c) && xfer(-1, pp->to_main[1], &c))
 		;
 	return NULL;
@@ -84,7 +59,7 @@ static void *main_thread(void *arg)
 	struct pingpong *pp = arg;
 	char c = 'x';
 
-	pin_self(pp->cpu);
+	bc_pin_self(pp->cpu);
 	for (int b = 0; b < pp->batches; b++) {
 		uint64_t t0 = lm_now_ns();
 
@@ -116,7 +91,7 @@ uint64_t bench_calibrate_switch(int batches, double *spread)
 	uint64_t best;
 
 	memset(&pp, 0, sizeof(pp));
-	pp.cpu = first_cpu();
+	pp.cpu = bc_first_cpu();
 	pp.batches = batches < 1 ? 1 : batches > CAL_MAX_BATCHES ? CAL_MAX_BATCHES : batches;
 	if (pipe(pp.to_partner) || pipe(pp.to_main))
 		return 0;
@@ -137,61 +112,16 @@ uint64_t bench_calibrate_switch(int batches, double *spread)
 	return best / (2 * CAL_ROUND_TRIPS);
 }
 
-static void read_cpu_model(char *buf, size_t len)
-{
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	char line[256];
-
-	snprintf(buf, len, "unknown");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *colon = strchr(line, ':');
-
-		if (strncmp(line, "model name", 10) != 0 || !colon)
-			continue;
-		colon += 1 + strspn(colon + 1, " \t");
-		colon[strcspn(colon, "\n")] = 0;
-		snprintf(buf, len, "%s", colon);
-		break;
-	}
-	fclose(f);
-}
-
-void bench_read_loadavg(char *buf, size_t len)
-{
-	FILE *f = fopen("/proc/loadavg", "r");
-	double a = 0, b = 0, c = 0;
-
-	if (f && fscanf(f, "%lf %lf %lf", &a, &b, &c) == 3)
-		snprintf(buf, len, "%.2f %.2f %.2f", a, b, c);
-	else
-		snprintf(buf, len, "unknown");
-	if (f)
-		fclose(f);
-}
-
 void bench_fill_meta(struct bench_meta *m)
 {
-	struct utsname u;
-	time_t now = time(NULL);
-	struct tm tm;
+	struct bc_host h;
 
-	read_cpu_model(m->cpu_model, sizeof(m->cpu_model));
-	if (uname(&u) == 0)
-		snprintf(m->kernel, sizeof(m->kernel), "%s %s %s", u.sysname, u.release, u.machine);
-	else
-		snprintf(m->kernel, sizeof(m->kernel), "unknown");
-#if defined(__clang__)
-	snprintf(m->compiler, sizeof(m->compiler), "clang %s", __clang_version__);
-#elif defined(__GNUC__)
-	snprintf(m->compiler, sizeof(m->compiler), "gcc %s", __VERSION__);
-#else
-	snprintf(m->compiler, sizeof(m->compiler), "unknown");
-#endif
-	gmtime_r(&now, &tm);
-	strftime(m->date, sizeof(m->date), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	m->host_cores = lm_host_cpus();
+	bc_host_read(&h);
+	snprintf(m->cpu_model, sizeof(m->cpu_model), "%s", h.cpu_model);
+	snprintf(m->kernel, sizeof(m->kernel), "%s", h.kernel);
+	snprintf(m->compiler, sizeof(m->compiler), "%s", h.compiler);
+	snprintf(m->date, sizeof(m->date), "%s", h.date);
+	m->host_cores = h.cores;
 }
 
 bool bench_have_gnuplot(void)

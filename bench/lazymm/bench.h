@@ -1,17 +1,27 @@
 /*
- * bench.h - `lazymm bench`, shared between its files:
+ * bench.h - `lazymm bench`, the model benchmark, shared between its files:
  *
- *   cli/bench.c        options, the plan (rounds of interleaved schemes), exit status
- *   cli/bench_run.c    one sample on the harness (model/harness.h): warm-up,
- *                      counted window, counter snapshots
- *   cli/bench_work.c   the workloads: idle_cycle, context_switch1, exit, tlb_flush
- *   cli/bench_host.c   calibration (a real pipe ping-pong) and run metadata
- *   cli/bench_out.c    the table, CSV, JSON and the gnuplot figure
+ *   bench/lazymm/bench.c      the command: rounds of interleaved schemes,
+ *                             re-runs of starved samples, outputs, exit status
+ *   bench/lazymm/options.c    options, defaults and their checks
+ *   bench/lazymm/plan.c       the cells to measure, each sample's parameters
+ *   bench/lazymm/run.c        one sample on the harness (model/harness.h):
+ *                             warm-up, counted window, counter snapshots
+ *   bench/lazymm/workloads.c  idle_cycle, context_switch1, exit, tlb_flush
+ *   bench/lazymm/stats.c      medians and paired ratios of the cells
+ *   bench/lazymm/host.c       calibration (a real pipe ping-pong), metadata
+ *   bench/lazymm/report.c     the table; export.c: CSV, JSON; plot.c: gnuplot
+ *
+ * What hazptr-bench could share with it is in bench/common/ (host
+ * metadata, medians and paired ratios, list parsing, pinning).
  */
 #ifndef LAZYMM_BENCH_H
 #define LAZYMM_BENCH_H
 
-#include "cli.h"
+#include "../../cli/cli.h"
+#include "../../model/harness.h"
+#include "../common/host.h"
+#include "../common/stats.h"
 
 #define BENCH_MAX_ROUNDS  32
 #define BENCH_MAX_TASKS   16     /* values in --tasks */
@@ -55,7 +65,7 @@ struct bench_wl_desc {
 	bool in_default;
 	bool teardown;               /* reports per-teardown costs */
 	int (*nr_pipes)(const struct bench_params *p);
-	void (*boot)(void);
+	void (*boot)(void);          /* on CPU 0; bench_world() is the sample's */
 };
 extern const struct bench_wl_desc bench_wls[WL_NR];
 
@@ -72,17 +82,26 @@ struct bench_sample {
 	bool hung;
 };
 
-/* ---- runtime shared by bench_run.c and bench_work.c ---- */
+/* ---- runtime shared by run.c and workloads.c ---- */
 
 struct lm_pipe;
 
+/* One sample's run state (the harness's run argument, bench_world()). */
 struct bench_world {
 	const struct bench_params *p;
+	struct bench_sample *s;
+	uint64_t t0;
 	_Atomic unsigned int snap_epoch;
 	struct lm_pipe *pipes;
 	int nr_pipes;
+	/* the exit workload: the long-lived parent's mm, threads exited */
+	struct mm_struct *parent_mm;
+	int received;
 };
-extern struct bench_world bw;
+static inline struct bench_world *bench_world(void)
+{
+	return lm_run_arg();
+}
 
 int bench_run_sample(const struct bench_params *p, struct bench_sample *s);
 
@@ -140,19 +159,65 @@ struct bench_results {
 	int nr_schemes;
 };
 
-/* bench_host.c */
+/* ---- options (options.c) ---- */
+
+enum out_fmt { FMT_TABLE, FMT_CSV, FMT_JSON };
+
+struct bench_opts {
+	bool wl[WL_NR], wl_set;
+	bool mode[MODE_NR];
+	const struct lazy_tlb_ops *schemes[8];
+	int nr_schemes;
+	int tasks[BENCH_MAX_TASKS], nr_tasks;
+	double seconds, warmup;
+	int rounds;
+	bool set_seconds, set_rounds, set_warmup;
+	uint64_t seed;
+	bool switch_auto;
+	uint64_t switch_work;
+	uint64_t delay_ns;
+	int cpus;
+	bool exit_map;
+	enum out_fmt fmt;
+	const char *out, *plot;
+	const char *mutant;
+	bool quick, no_plot, progress;
+};
+
+void bench_usage(FILE *out);
+/* Defaults, then argv; exits 2 on bad usage (and 0 after --help). */
+void bench_parse_args(struct bench_opts *o, int argc, char **argv);
+
+/* ---- the plan (plan.c) ---- */
+
+void bench_plan(struct bench_results *r, const struct bench_opts *o);
+void bench_params_for(struct bench_params *p, const struct bench_cell *c,
+		      const struct bench_opts *o, uint64_t switch_work, int round);
+
+/* ---- statistics of the cells (stats.c) ---- */
+
+/* Median, min, max of each cell; speedup over the baseline scheme and
+ * fraction of the limit, as paired ratios over rounds. */
+void bench_summarize(struct bench_results *r);
+
+/* ---- host.c ---- */
 uint64_t bench_calibrate_switch(int batches, double *spread);
 void bench_fill_meta(struct bench_meta *m);
-void bench_read_loadavg(char *buf, size_t len);
 bool bench_have_gnuplot(void);
 
-/* bench_out.c */
+/* ---- report.c, export.c, plot.c ---- */
 void bench_print_table(FILE *out, const struct bench_results *r);
 void bench_print_csv(FILE *out, const struct bench_results *r);
 void bench_print_json(FILE *out, const struct bench_results *r);
 int bench_plot(const char *png, const struct bench_results *r);
 double bench_per_op(const struct bench_cell *c, int k);
+double bench_per_switch(const struct bench_cell *c, uint64_t v);
+double bench_per_teardown(const struct bench_cell *c, uint64_t v);
+double bench_teardown_mean_us(const struct bench_cell *c);
+double bench_beyond_holders(const struct bench_cell *c);
 uint64_t bench_switches(const struct bench_sample *s);
 uint64_t bench_shared_rmw(const struct bench_sample *s);
+/* Cells of one (workload, mode) from cell i on: how many. */
+int bench_group_len(const struct bench_results *r, int i);
 
 #endif /* LAZYMM_BENCH_H */

@@ -1,5 +1,5 @@
 /*
- * bench_run.c - one benchmark sample on a fresh simulated machine.
+ * run.c - one benchmark sample on a fresh simulated machine.
  *
  * A sample is: lm_machine_init, CPU 0 creates the workload's tasks, every
  * CPU runs cpu_loop(); the host thread sleeps through the warm-up, takes a
@@ -11,7 +11,7 @@
  * no result.
  *
  * Counter snapshots are taken by each simulated CPU itself, in its tick
- * hook, when the host thread bumps bw.snap_epoch: the per-CPU counters are
+ * hook, when the host thread bumps the sample's snap_epoch: the per-CPU counters are
  * plain (owner-written) words, so only their owner reads them while the
  * machine runs.
  *
@@ -23,9 +23,8 @@
 #include <time.h>
 
 #include "bench.h"
-#include "../model/harness.h"
+#include "../../model/harness.h"
 
-struct bench_world bw;
 
 struct bench_cpu {
 	unsigned int snap_done;          /* owner's copy of snap_seen */
@@ -67,7 +66,7 @@ static void bench_tick(struct lm_cpu *c)
 	/* Acquire pairs with the release bump in snapshot() [pair:bench-snap]:
 	 * the host thread has finished reading the previous snapshot before
 	 * this CPU overwrites it. */
-	unsigned int e = atomic_load_explicit(&bw.snap_epoch, memory_order_acquire);
+	unsigned int e = atomic_load_explicit(&bench_world()->snap_epoch, memory_order_acquire);
 
 	if (unlikely(e != bc->snap_done))
 		take_snapshot(bc, c, e);
@@ -107,7 +106,7 @@ static void bench_point(int point, struct mm_struct *mm)
 
 static void bench_boot(void)
 {
-	bench_wls[bw.p->wl].boot();
+	bench_wls[bench_world()->p->wl].boot();
 }
 
 /* ---- the host thread's side ---- */
@@ -137,11 +136,11 @@ static struct bench_cpu *bench_cpus(void)
 }
 
 /* Ask every CPU for its counters; sum them into out.  Bounded. */
-static bool snapshot(uint64_t out[BENCH_NCNT], uint64_t *cpu_ns, uint64_t *t_ns)
+static bool snapshot(struct bench_world *w, uint64_t out[BENCH_NCNT], uint64_t *cpu_ns, uint64_t *t_ns)
 {
 	struct bench_cpu *bcs = bench_cpus();
 	/* Release [pair:bench-snap]: our reads of the last snapshot are done. */
-	unsigned int e = atomic_fetch_add_explicit(&bw.snap_epoch, 1, memory_order_release) + 1;
+	unsigned int e = atomic_fetch_add_explicit(&w->snap_epoch, 1, memory_order_release) + 1;
 	uint64_t deadline;
 
 	*t_ns = lm_now_ns();
@@ -203,18 +202,18 @@ static double availability(const uint64_t *ca, const uint64_t *cb, uint64_t wall
 }
 
 /* The counted window: warm-up, snapshot, window, snapshot. */
-static void measure(const struct bench_params *p, struct bench_sample *s)
+static void measure(struct bench_world *w, const struct bench_params *p, struct bench_sample *s)
 {
 	uint64_t a[BENCH_NCNT], b[BENCH_NCNT], ca[NR_CPUS_MAX], cb[NR_CPUS_MAX];
 	uint64_t ta, tb;
 	struct lm_teardown t0, t1;
 
 	sleep_s(p->warmup);
-	if (!snapshot(a, ca, &ta))
+	if (!snapshot(w, a, ca, &ta))
 		return;
 	lm_teardown_stats(&t0);
 	sleep_s(p->seconds);
-	if (!snapshot(b, cb, &tb))
+	if (!snapshot(w, b, cb, &tb))
 		return;
 	lm_teardown_stats(&t1);
 	s->secs = (double)(tb - ta) / 1e9;
@@ -227,24 +226,18 @@ static void measure(const struct bench_params *p, struct bench_sample *s)
 	s->td_max_ns = t1.max_ns;
 }
 
-struct bench_run {
-	const struct bench_params *p;
-	struct bench_sample *s;
-	uint64_t t0;
-};
-
 /* The host thread: the counted window, then every task stopped; the
  * host's share of the whole run is read while the CPU threads exist. */
 static void bench_host_run(void *arg)
 {
 	static const uint64_t zero[NR_CPUS_MAX];
-	struct bench_run *a = arg;
+	struct bench_world *w = arg;
 
-	measure(a->p, a->s);
+	measure(w, w->p, w->s);
 	lm_stop_tasks();
 	if (!lm_aborted())
 		lm_machine_offline_all();
-	a->s->run_share = (double)lm_least_cpu_since(zero) / (double)(lm_now_ns() - a->t0);
+	w->s->run_share = (double)lm_least_cpu_since(zero) / (double)(lm_now_ns() - w->t0);
 }
 
 int bench_run_sample(const struct bench_params *p, struct bench_sample *s)
@@ -260,22 +253,24 @@ int bench_run_sample(const struct bench_params *p, struct bench_sample *s)
 		.run = bench_host_run,
 		.teardown_stats = td,
 	};
-	struct bench_run a = { p, s, 0 };
+	struct bench_world w;
+	size_t pipes_size;
 	int v;
 
 	memset(s, 0, sizeof(*s));
-	memset(&bw, 0, sizeof(bw));
-	bw.p = p;
-	bw.nr_pipes = bench_wls[p->wl].nr_pipes(p);
-	bw.pipes = aligned_alloc(LM_CACHELINE, sizeof(struct lm_pipe) * (size_t)bw.nr_pipes);
-	if (!bw.pipes)
+	memset(&w, 0, sizeof(w));
+	w.p = p;
+	w.s = s;
+	w.nr_pipes = bench_wls[p->wl].nr_pipes(p);
+	pipes_size = sizeof(struct lm_pipe) * (size_t)w.nr_pipes;
+	w.pipes = aligned_alloc(LM_CACHELINE, pipes_size);
+	if (!w.pipes)
 		return -1;
-	memset(bw.pipes, 0, sizeof(struct lm_pipe) * (size_t)bw.nr_pipes);
+	memset(w.pipes, 0, pipes_size);
 	machine_config(p, &cfg);
-	a.t0 = lm_now_ns();
-	v = lm_run(&cfg, &drv, &a, stderr);
-	free(bw.pipes);
-	bw.pipes = NULL;
+	w.t0 = lm_now_ns();
+	v = lm_run(&cfg, &drv, &w, stderr);
+	free(w.pipes);
 	if (v < 0)
 		return -1;
 	s->hung = lm_aborted();

@@ -1,6 +1,7 @@
 /*
- * mutants.c - `lazymm mutants`: the deliberately broken variants, and the
- * matrix that proves every check can fail.
+ * mutants.c - the `mutants` test program (`lazymm mutants`): the
+ * deliberately broken variants, and the matrix that proves every check can
+ * fail.
  *
  * For each mutant, the checks run from the cheapest to the most expensive
  * until one catches it: the deterministic scenarios, a torture run, the
@@ -11,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "scenario.h"
 
 struct check_outcome {
 	const char *caught_by;     /* NULL: survived */
@@ -110,30 +111,45 @@ static void mutants_usage(FILE *out)
 		"  --rounds N     litmus rounds per run, 1000..100000000 (default 300000)\n");
 }
 
-int cmd_mutants(int argc, char **argv)
+enum { M_CHECK, M_SECONDS, M_ROUNDS };
+
+static const struct cli_opt mutants_opts[] = {
+	{ "--check", NULL, false, M_CHECK },
+	{ "--seconds", NULL, true, M_SECONDS },
+	{ "--rounds", NULL, true, M_ROUNDS },
+	{ NULL, NULL, false, 0 },
+};
+
+struct mutants_args {
+	bool check;
+	double secs;
+	long rounds;
+};
+
+static void mutants_opt(void *st, int id, const char *opt, const char *val)
 {
-	const char *C = "mutants";
-	bool check = false;
-	double secs = 3;
-	long rounds = 300000;
+	struct mutants_args *a = st;
+
+	if (id == M_CHECK)
+		a->check = true;
+	else if (id == M_SECONDS)
+		a->secs = cli_double(&cli_mutants, opt, val, 0.1, 600);
+	else if (id == M_ROUNDS)
+		a->rounds = (long)cli_u64(&cli_mutants, opt, val, 1000, 100000000);
+}
+
+static int cmd_mutants(int argc, char **argv)
+{
+	struct mutants_args a = { false, 3, 300000 };
+	bool check;
+	double secs;
+	long rounds;
 	int survived = 0, dirty = 0;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			mutants_usage(stdout);
-			return EXIT_OK;
-		} else if (!strcmp(a, "--check")) {
-			check = true;
-		} else if (!strcmp(a, "--seconds")) {
-			secs = parse_double(C, mutants_usage, a, opt_value(C, mutants_usage, argc, argv, &i), 0.1, 600);
-		} else if (!strcmp(a, "--rounds")) {
-			rounds = (long)parse_u64(C, mutants_usage, a, opt_value(C, mutants_usage, argc, argv, &i), 1000, 100000000);
-		} else {
-			usage_error(C, mutants_usage, "unknown option '%s'", a);
-		}
-	}
+	cli_parse(&cli_mutants, mutants_opts, false, argc, argv, mutants_opt, &a);
+	check = a.check;
+	secs = a.secs;
+	rounds = a.rounds;
 	if (!check) {
 		for (int s = 0; lazy_schemes[s]; s++)
 			for (const struct lazy_mutant *m = lazy_schemes[s]->mutants; m && m->name; m++)
@@ -170,4 +186,16 @@ int cmd_mutants(int argc, char **argv)
 	}
 	printf("%d mutant(s) survived, %d correct scheme(s) with violations\n", survived, dirty);
 	return survived || dirty ? EXIT_VIOLATION : EXIT_OK;
+}
+
+const struct cli_cmd cli_mutants = {
+	"mutants", "list the deliberately broken variants; --check runs the matrix",
+	cmd_mutants, mutants_usage,
+};
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	argv[0] = (char *)"mutants";
+	return cli_mutants.main(argc, argv);
 }

@@ -1,5 +1,5 @@
 /*
- * bench_work.c - the benchmark's workloads, as model tasks.
+ * workloads.c - the benchmark's workloads, as model tasks.
  *
  * Each workload's boot() runs on CPU 0 before the CPUs enter cpu_loop():
  * it creates the tasks, each pinned to a CPU (wake-ups go back to the
@@ -31,7 +31,7 @@
 #include <string.h>
 
 #include "bench.h"
-#include "../model/harness.h"
+#include "../../model/harness.h"
 
 const char *const bench_mode_names[MODE_NR] = { "threads", "processes" };
 
@@ -80,7 +80,7 @@ static enum step_result task_exit(struct task_struct *tsk)
  * processes: a new mm each time. */
 static struct mm_struct *task_mm(struct mm_struct **shared)
 {
-	if (bw.p->mode == MODE_PROCESSES)
+	if (bench_world()->p->mode == MODE_PROCESSES)
 		return new_mm(true);
 	if (!*shared) {
 		*shared = new_mm(true);
@@ -92,27 +92,46 @@ static struct mm_struct *task_mm(struct mm_struct **shared)
 
 /* ---- idle_cycle ---- */
 
-static enum step_result cycle_step(struct task_struct *tsk)
+/* idle_cycle and tlb_flush: each step does `work`, then the task sleeps
+ * on a model timer of its CPU; each wake-up is one counted operation. */
+static inline enum step_result timed_cycle(struct task_struct *tsk,
+					   void (*work)(struct mm_struct *mm))
 {
 	struct bench_prog *pr = tsk->prog;
 
 	if (lm_stopping())
 		return task_exit(tsk);
-	if (pr->sent) {              /* woken by the timer: one idle round trip */
+	if (pr->sent) {              /* woken by the timer: one round trip */
 		pr->sent = false;
 		count_event(CNT_ROUND_TRIP);
 	}
-	touch_user_memory(tsk->mm);
+	work(tsk->mm);
 	pr->sent = true;
-	return lm_sleep_for(tsk, bw.p->delay_ns);
+	return lm_sleep_for(tsk, bench_world()->p->delay_ns);
+}
+
+/* T tasks of timed_cycle() steps, task i on CPU i mod N. */
+static void timed_cycle_boot(task_step_fn step)
+{
+	struct mm_struct *shared = NULL;
+
+	for (int i = 0; i < bench_world()->p->tasks; i++)
+		spawn(task_mm(&shared), step, prog_new(NULL, NULL, true), i % lm.cfg.nr_cpus);
+}
+
+static void cycle_work(struct mm_struct *mm)
+{
+	touch_user_memory(mm);
+}
+
+static enum step_result cycle_step(struct task_struct *tsk)
+{
+	return timed_cycle(tsk, cycle_work);
 }
 
 static void cycle_boot(void)
 {
-	struct mm_struct *shared = NULL;
-
-	for (int i = 0; i < bw.p->tasks; i++)
-		spawn(task_mm(&shared), cycle_step, prog_new(NULL, NULL, true), i % lm.cfg.nr_cpus);
+	timed_cycle_boot(cycle_step);
 }
 
 /* ---- context_switch1 ---- */
@@ -120,22 +139,12 @@ static void cycle_boot(void)
 static enum step_result cs1_step(struct task_struct *tsk)
 {
 	struct bench_prog *pr = tsk->prog;
+	bool round_trip;
+	enum step_result r = lm_pingpong_step(tsk, pr->in, pr->out, &pr->sent, &round_trip);
 
-	if (lm_stopping()) {
-		lm_pipe_write(pr->out);   /* the partner sees the end too */
-		return task_exit(tsk);
-	}
-	if (!pr->sent) {
-		touch_user_memory(tsk->mm);
-		lm_pipe_write(pr->out);
-		pr->sent = true;
-	}
-	if (!lm_pipe_read(pr->in, tsk))
-		return STEP_BLOCK;
-	pr->sent = false;
-	if (pr->counts)
+	if (round_trip && pr->counts)     /* pr is freed if the task exited */
 		count_event(CNT_ROUND_TRIP);
-	return STEP_CONTINUE;
+	return r;
 }
 
 static void cs1_boot(void)
@@ -143,8 +152,8 @@ static void cs1_boot(void)
 	struct mm_struct *shared = NULL;
 	int n = lm.cfg.nr_cpus;
 
-	for (int i = 0; i < bw.p->tasks; i++) {
-		struct lm_pipe *a = &bw.pipes[2 * i], *b = &bw.pipes[2 * i + 1];
+	for (int i = 0; i < bench_world()->p->tasks; i++) {
+		struct lm_pipe *a = &bench_world()->pipes[2 * i], *b = &bench_world()->pipes[2 * i + 1];
 		struct bench_prog *main_pr = prog_new(b, a, true);    /* writes a, reads b */
 		struct bench_prog *partner = prog_new(a, b, false);   /* reads a, writes b */
 
@@ -171,16 +180,11 @@ static int pipes_per_pair(const struct bench_params *p)
  * __mmdrop() with the scheme's cleanup, all on CPU 0.  C writes pipe 0;
  * the parent counts one teardown cycle and forks again.
  */
-static struct {
-	struct mm_struct *parent_mm;
-	int received;
-} ex;
-
 static enum step_result exit_thread_step(struct task_struct *tsk)
 {
 	touch_user_memory(tsk->mm);
 	exit_mm();                        /* this CPU: lazy on the mm from here */
-	lm_pipe_write(&bw.pipes[1]);
+	lm_pipe_write(&bench_world()->pipes[1]);
 	return task_exit(tsk);            /* exit_mm() again: nothing left */
 }
 
@@ -188,8 +192,8 @@ static void exit_clone_threads(struct task_struct *tsk)
 {
 	int n = lm.cfg.nr_cpus;
 
-	for (int j = 1; j <= bw.p->tasks; j++) {
-		struct mm_struct *mm = bw.p->mode == MODE_THREADS ? tsk->mm : ex.parent_mm;
+	for (int j = 1; j <= bench_world()->p->tasks; j++) {
+		struct mm_struct *mm = bench_world()->p->mode == MODE_THREADS ? tsk->mm : bench_world()->parent_mm;
 
 		mmget(mm);
 		spawn(mm, exit_thread_step, prog_new(NULL, NULL, false), j % n);
@@ -205,13 +209,13 @@ static enum step_result exit_child_step(struct task_struct *tsk)
 		exit_clone_threads(tsk);
 		pr->sent = true;
 	}
-	while (ex.received < bw.p->tasks) {
-		if (!lm_pipe_read(&bw.pipes[1], tsk))
+	while (bench_world()->received < bench_world()->p->tasks) {
+		if (!lm_pipe_read(&bench_world()->pipes[1], tsk))
 			return STEP_BLOCK;
-		ex.received++;
+		bench_world()->received++;
 	}
 	exit_mm();                        /* the last user: the teardown */
-	lm_pipe_write(&bw.pipes[0]);
+	lm_pipe_write(&bench_world()->pipes[0]);
 	return task_exit(tsk);
 }
 
@@ -220,25 +224,25 @@ static enum step_result exit_parent_step(struct task_struct *tsk)
 	struct bench_prog *pr = tsk->prog;
 
 	if (pr->sent) {                   /* a child is out: wait for its exit */
-		if (!lm_pipe_read(&bw.pipes[0], tsk))
+		if (!lm_pipe_read(&bench_world()->pipes[0], tsk))
 			return STEP_BLOCK;
 		pr->sent = false;
 		count_event(CNT_ROUND_TRIP);
 	}
 	if (lm_stopping())
 		return task_exit(tsk);
-	ex.received = 0;
+	bench_world()->received = 0;
 	touch_user_memory(tsk->mm);
-	spawn(new_mm(bw.p->exit_map), exit_child_step, prog_new(NULL, NULL, false), 0);
+	spawn(new_mm(bench_world()->p->exit_map), exit_child_step, prog_new(NULL, NULL, false), 0);
 	pr->sent = true;
 	return STEP_CONTINUE;
 }
 
 static void exit_boot(void)
 {
-	ex.parent_mm = new_mm(true);
-	ex.received = 0;
-	spawn(ex.parent_mm, exit_parent_step, prog_new(NULL, NULL, true), 0);
+	bench_world()->parent_mm = new_mm(true);
+	bench_world()->received = 0;
+	spawn(bench_world()->parent_mm, exit_parent_step, prog_new(NULL, NULL, true), 0);
 }
 
 static int exit_pipes(const struct bench_params *p)
@@ -249,30 +253,22 @@ static int exit_pipes(const struct bench_params *p)
 
 /* ---- tlb_flush ---- */
 
+static void flush_work(struct mm_struct *mm)
+{
+	do_mmap(mm);
+	touch_user_memory(mm);
+	do_munmap(mm);                            /* freed_tables: lazy CPUs too */
+	flush_tlb_mm_range(mm, false, false);     /* PTEs only: lazy CPUs skipped */
+}
+
 static enum step_result flush_step(struct task_struct *tsk)
 {
-	struct bench_prog *pr = tsk->prog;
-
-	if (lm_stopping())
-		return task_exit(tsk);
-	if (pr->sent) {
-		pr->sent = false;
-		count_event(CNT_ROUND_TRIP);
-	}
-	do_mmap(tsk->mm);
-	touch_user_memory(tsk->mm);
-	do_munmap(tsk->mm);                            /* freed_tables: lazy CPUs too */
-	flush_tlb_mm_range(tsk->mm, false, false);     /* PTEs only: lazy CPUs skipped */
-	pr->sent = true;
-	return lm_sleep_for(tsk, bw.p->delay_ns);
+	return timed_cycle(tsk, flush_work);
 }
 
 static void flush_boot(void)
 {
-	struct mm_struct *shared = NULL;
-
-	for (int i = 0; i < bw.p->tasks; i++)
-		spawn(task_mm(&shared), flush_step, prog_new(NULL, NULL, true), i % lm.cfg.nr_cpus);
+	timed_cycle_boot(flush_step);
 }
 
 static int no_pipes(const struct bench_params *p)
