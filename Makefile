@@ -74,6 +74,7 @@ include model/module.mk
 include bench/common/module.mk
 include bench/lazymm/module.mk
 include cli/module.mk
+include predict/module.mk
 include tests/model/module.mk
 include tests/bench/module.mk
 include verify/module.mk

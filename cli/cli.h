@@ -46,6 +46,6 @@ int torture_run(const struct torture_params *p, struct torture_result *r, FILE *
 long litmus_lazy_return(const struct lazy_tlb_ops *ops, const char *mutant, long rounds, bool quiet);
 
 /* The commands (each file defines its own). */
-extern const struct cli_cmd cli_torture, cli_litmus, cli_bench, cli_scenario, cli_mutants;
+extern const struct cli_cmd cli_torture, cli_litmus, cli_bench, cli_predict, cli_scenario, cli_mutants;
 
 #endif /* LAZYMM_CLI_H */

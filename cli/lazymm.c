@@ -16,7 +16,7 @@ static const struct cli_cmd cli_schemes = {
 };
 
 static const struct cli_cmd *const commands[] = {
-	&cli_torture, &cli_scenario, &cli_mutants, &cli_litmus, &cli_bench, &cli_schemes,
+	&cli_torture, &cli_scenario, &cli_mutants, &cli_litmus, &cli_bench, &cli_predict, &cli_schemes,
 	NULL,
 };
 

@@ -42,7 +42,16 @@
 	X(CNT_SLOTS_SCANNED, "slots_scanned") \
 	X(CNT_SPEC_WALK, "page_walks") \
 	X(CNT_ROUND_TRIP, "round_trips")                /* workload progress (ping-pong round trips, cycles) */ \
-	X(CNT_TASK_STEP, "task_steps")
+	X(CNT_TASK_STEP, "task_steps") \
+	/* CNT_STORE_SHARED split by line, for the predictor's templates */ \
+	/* (counted in addition to CNT_STORE_SHARED) */ \
+	X(CNT_ST_IS_LAZY, "store_is_lazy")              /* this CPU's cpu_tlbstate_shared.is_lazy */ \
+	X(CNT_ST_LOADED_MM, "store_loaded_mm")          /* this CPU's cpu_tlbstate.loaded_mm */ \
+	X(CNT_ST_HAZARD, "store_hazard_slot")           /* a hazard slot (hazptr) */ \
+	X(CNT_LD_TLB_GEN, "load_tlb_gen")               /* loads of mm->context.tlb_gen */ \
+	X(CNT_MMDROP, "mmdrop_teardowns")               /* __mmdrop() calls */ \
+	X(CNT_LOCK_RQ, "sched_locks_rq")                /* of CNT_LOCK: runqueue locks (the rest: pi_lock) */ \
+	X(CNT_IPI_WAIT_ROUND, "ipi_wait_rounds")        /* waits for a round of IPIs (one IPI latency each) */
 
 enum lm_counter {
 	LM_COUNTERS(LM_ENUM_ENTRY)
@@ -50,9 +59,35 @@ enum lm_counter {
 };
 extern const char *const lm_counter_names[CNT_NR];
 
+/*
+ * Phases: which kernel path a CPU is in, so that the counters can also be
+ * read per path (predict/extract.c turns them into operation templates).
+ * Set by the core around schedule(), context_switch() by switch type,
+ * try_to_wake_up(), __mmput() and __mmdrop(); scheme-neutral.  Events in
+ * IPI handlers count under PH_IRQ whatever the interrupted phase.
+ * lm_phase_set() is in machine.h (it needs `lm_this`).
+ */
+enum lm_phase {
+	PH_OTHER,
+	PH_SCHED,            /* __schedule() before context_switch() */
+	PH_CS_UU_SAME,       /* user -> user, one mm (threads of a process) */
+	PH_CS_UU_DIFF,       /* user -> user, another mm */
+	PH_CS_UK,            /* user -> kernel (idle): the lazy grab */
+	PH_CS_KU_SAME,       /* kernel -> user, back to the lazy mm */
+	PH_CS_KU_DIFF,       /* kernel -> user, another mm */
+	PH_CS_KK,            /* kernel -> kernel */
+	PH_WAKE,             /* try_to_wake_up() */
+	PH_MMPUT,            /* __mmput(): exit_mmap() and the users' mmdrop */
+	PH_MMDROP,           /* __mmdrop(): the scheme's cleanup, the frees */
+	PH_IRQ,              /* IPI handlers */
+	PH_NR
+};
+
 /* stats.c: totals over every CPU (read after the CPUs stopped, or racily
  * for diagnostics). */
 uint64_t lm_total(enum lm_counter c);
+/* The counter c summed over CPUs, for events counted in phase ph. */
+uint64_t lm_phase_total(int ph, enum lm_counter c);
 uint64_t lm_total_violations(void);
 void lm_print_counters(FILE *out);
 

@@ -122,17 +122,34 @@ static inline bool lm_mutated(uint64_t m)
 	return unlikely((lm.mutations & m) != 0);
 }
 
-static inline void count_event(enum lm_counter c)
-{
-	struct lm_cpu *cpu = lm_this;
-	if (cpu)
-		cpu->cnt[atomic_load_explicit(&cpu->irq.in_irq, memory_order_relaxed) ? 1 : 0][c]++;
-}
+/* Count an event, in its context's row and its phase's row (counters.h). */
 static inline void count_add(enum lm_counter c, uint64_t n)
 {
 	struct lm_cpu *cpu = lm_this;
-	if (cpu)
-		cpu->cnt[atomic_load_explicit(&cpu->irq.in_irq, memory_order_relaxed) ? 1 : 0][c] += n;
+
+	if (cpu) {
+		int irq = atomic_load_explicit(&cpu->irq.in_irq, memory_order_relaxed) ? 1 : 0;
+
+		cpu->cnt[irq][c] += n;
+		cpu->pcnt[irq ? PH_IRQ : cpu->phase][c] += n;
+	}
+}
+static inline void count_event(enum lm_counter c)
+{
+	count_add(c, 1);
+}
+
+/* Enter a phase; returns the one to restore with lm_phase_set(old). */
+static inline int lm_phase_set(int ph)
+{
+	struct lm_cpu *cpu = lm_this;
+	int old;
+
+	if (!cpu)
+		return PH_OTHER;
+	old = cpu->phase;
+	cpu->phase = ph;
+	return old;
 }
 
 /* smp_mb(): a counted full barrier; also satisfies rq->mb_pending. */

@@ -165,6 +165,8 @@ static void exit_mmap(struct mm_struct *mm)
 /* Models __mmput() (kernel/fork.c). */
 static void __mmput(struct mm_struct *mm)
 {
+	int ph = lm_phase_set(PH_MMPUT);
+
 	sim_point_mm(SP_MMPUT_LAST, mm);
 	exit_mmap(mm);
 	/* mm_users is 0: no CPU can begin a lazy use of mm from here (I7).
@@ -172,6 +174,7 @@ static void __mmput(struct mm_struct *mm)
 	 * references now (Lutomirski's designs). */
 	if (lazy_ops()->mmput_last)
 		lazy_ops()->mmput_last(mm);
+	lm_phase_set(ph);
 	mmdrop(mm);     /* the reference all mm_users held together */
 }
 
@@ -192,6 +195,9 @@ void mmput(struct mm_struct *mm)
  */
 void __mmdrop(struct mm_struct *mm)
 {
+	int ph = lm_phase_set(PH_MMDROP);
+
+	count_event(CNT_MMDROP);
 	sim_point_mm(SP_MMDROP_BEFORE_CLEANUP, mm);
 	lazy_ops()->cleanup(mm);
 	sim_point_mm(SP_MMDROP_BEFORE_FREE, mm);
@@ -208,6 +214,7 @@ void __mmdrop(struct mm_struct *mm)
 	lm_event(EV_MMDROP_FREE, current, mm);
 	pgtable_free(mm->pgd);     /* mm_free_pgd() */
 	mm_struct_free(mm);        /* free_mm() */
+	lm_phase_set(ph);
 }
 
 /* Models mmgrab_lazy_tlb() (include/linux/sched/mm.h). */

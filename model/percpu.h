@@ -100,6 +100,8 @@ struct lm_cpu {
 	struct call_single_data csd[NR_CPUS_MAX] __cacheline_aligned;
 
 	uint64_t cnt[2][CNT_NR] __cacheline_aligned;   /* [in_irq][counter] */
+	int phase;                                      /* enum lm_phase */
+	uint64_t pcnt[PH_NR][CNT_NR];                   /* the same counts by phase */
 	struct lm_event ring[EVENT_RING];
 	uint32_t ring_seq;
 

@@ -30,6 +30,7 @@ static void sched_lock(atomic_flag *l, const char *what)
 static void rq_lock(struct rq *rq)
 {
 	sched_lock(&rq->lock, "rq->lock");
+	count_event(CNT_LOCK_RQ);
 }
 
 static void rq_unlock(struct rq *rq)
@@ -93,6 +94,7 @@ int select_task_rq(struct task_struct *p, int hint)
  */
 void try_to_wake_up(struct task_struct *p, int cpu_hint)
 {
+	int ph = lm_phase_set(PH_WAKE);
 	unsigned long flags = local_irq_save();
 	struct lm_wait w = LM_WAIT("try_to_wake_up: p->on_cpu");
 
@@ -110,6 +112,7 @@ void try_to_wake_up(struct task_struct *p, int cpu_hint)
 out:
 	raw_spin_unlock(&p->pi_lock);
 	local_irq_restore(flags);
+	lm_phase_set(ph);
 }
 
 /* Models wake_up_new_task(). */
@@ -199,6 +202,14 @@ void finish_task_switch(struct task_struct *prev)
  */
 void context_switch(struct rq *rq, struct task_struct *prev, struct task_struct *next)
 {
+	/* the phase by switch type (predict's templates); schedule() restores */
+	if (!next->mm)
+		lm_phase_set(prev->mm ? PH_CS_UK : PH_CS_KK);
+	else if (prev->mm)
+		lm_phase_set(prev->mm == next->mm ? PH_CS_UU_SAME : PH_CS_UU_DIFF);
+	else
+		lm_phase_set(atomic_load_explicit(&lm_this->tlbstate.loaded_mm, memory_order_relaxed) ==
+			     next->mm ? PH_CS_KU_SAME : PH_CS_KU_DIFF);
 	if (!next->mm) {                                /* to kernel */
 		enter_lazy_tlb(prev->active_mm, next);
 		next->active_mm = prev->active_mm;
@@ -245,12 +256,14 @@ void schedule(void)
 	struct lm_cpu *c = lm_this;
 	struct rq *rq = &c->rq;
 	struct task_struct *prev = current, *next;
+	int ph = lm_phase_set(PH_SCHED);
 
 	local_irq_disable();
 	rq_lock(rq);
 	if (atomic_load_explicit(&lm.abort, memory_order_relaxed)) {
 		rq_unlock(rq);
 		local_irq_enable();
+		lm_phase_set(ph);
 		return;
 	}
 	/* smp_mb__after_spinlock(): user-space accesses before, the rq->curr
@@ -276,6 +289,7 @@ void schedule(void)
 	if (next == prev) {
 		rq_unlock(rq);
 		local_irq_enable();
+		lm_phase_set(ph);
 		return;
 	}
 	atomic_store_explicit(&next->on_cpu, 1, memory_order_relaxed);
@@ -286,6 +300,7 @@ void schedule(void)
 	 * drop's barrier [pair:membarrier-lazy-drop] [pair:membarrier-curr]. */
 	rq->mb_pending = true;
 	context_switch(rq, prev, next);
+	lm_phase_set(ph);
 }
 
 /* Models do_task_dead(): the last schedule() of an exited task. */

@@ -284,15 +284,17 @@ int smp_call_function_single(int cpu, void (*func)(void *), void *info, int wait
 		return 0;
 	}
 	queue_call(cpu, func, info);
-	if (wait)
+	if (wait) {
+		count_event(CNT_IPI_WAIT_ROUND);
 		csd_lock_wait(&lm_this->csd[cpu]);
+	}
 	return 0;
 }
 
 static void call_many(const uint64_t *mask, void (*func)(void *), void *info,
 		      int wait, bool local)
 {
-	int me = lm_this->cpu;
+	int me = lm_this->cpu, remote = 0;
 	bool run_self = false;
 
 	for (int cpu = 0; cpu < lm.cfg.nr_cpus; cpu++) {
@@ -303,9 +305,12 @@ static void call_many(const uint64_t *mask, void (*func)(void *), void *info,
 			continue;
 		}
 		queue_call(cpu, func, info);
+		remote++;
 	}
 	if (run_self)
 		run_local(func, info);
+	if (wait && remote)
+		count_event(CNT_IPI_WAIT_ROUND);
 	if (wait)
 		for (int cpu = 0; cpu < lm.cfg.nr_cpus; cpu++)
 			if (cpu != me && (mask[cpu / 64] >> (cpu % 64) & 1))

@@ -6,6 +6,16 @@
 #define COUNTER_NAME(id, name) [id] = name,
 const char *const lm_counter_names[CNT_NR] = { LM_COUNTERS(COUNTER_NAME) };
 
+/* The counter c summed over CPUs, for events counted in phase ph. */
+uint64_t lm_phase_total(int ph, enum lm_counter c)
+{
+	uint64_t s = 0;
+
+	for (int i = 0; i < lm.cfg.nr_cpus; i++)
+		s += lm.cpus[i].pcnt[ph][c];
+	return s;
+}
+
 uint64_t lm_total(enum lm_counter c)
 {
 	uint64_t s = 0;

@@ -134,6 +134,7 @@ void enter_lazy_tlb(struct mm_struct *mm, struct task_struct *tsk)
 		return;
 	atomic_store_explicit(&c->tlbstate_shared.is_lazy, true, memory_order_relaxed);
 	count_event(CNT_STORE_SHARED);
+	count_event(CNT_ST_IS_LAZY);
 	lm_event(EV_LAZY, tsk, mm);
 }
 
@@ -167,6 +168,7 @@ void switch_mm_irqs_off(struct mm_struct *unused, struct mm_struct *next,
 		/* Only written when it changes: the line stays clean. */
 		atomic_store_explicit(&c->tlbstate_shared.is_lazy, false, memory_order_relaxed);
 		count_event(CNT_STORE_SHARED);
+		count_event(CNT_ST_IS_LAZY);
 	}
 
 	if (prev == next) {
@@ -197,6 +199,7 @@ void switch_mm_irqs_off(struct mm_struct *unused, struct mm_struct *next,
 		if (!lm_mutated(LM_MUT_NO_LAZY_RETURN_MB))
 			smp_mb();
 		next_tlb_gen = atomic_load_explicit(&next->tlb_gen, memory_order_relaxed);
+		count_event(CNT_LD_TLB_GEN);
 		if (ts->ctxs[prev_asid].tlb_gen == next_tlb_gen) {
 			check_tlb_gen(next, "lazy return, no flush");
 			return;   /* nothing missed: no CR3 write */
@@ -218,6 +221,7 @@ void switch_mm_irqs_off(struct mm_struct *unused, struct mm_struct *next,
 		if (next != &init_mm)
 			cpumask_set_cpu(cpu, next->cpumask);
 		next_tlb_gen = atomic_load_explicit(&next->tlb_gen, memory_order_seq_cst);
+		count_event(CNT_LD_TLB_GEN);
 		choose_new_asid(next, next_tlb_gen, &new_asid, &need_flush);
 		/* nmi_uaccess_okay() and remote readers must not trust
 		 * loaded_mm while CR3 changes. */
@@ -243,6 +247,7 @@ void switch_mm_irqs_off(struct mm_struct *unused, struct mm_struct *next,
 	ts->loaded_mm_asid = new_asid;
 	if (next != prev) {
 		count_event(CNT_STORE_SHARED);   /* loaded_mm is read remotely */
+		count_event(CNT_ST_LOADED_MM);
 		sim_point(SP_SWITCH_MM_PUBLISHED);
 		/* switch_ldt(prev, next): v6.11 reads prev->context.ldt here,
 		 * after loaded_mm = next is published (I3). */

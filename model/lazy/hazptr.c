@@ -50,6 +50,7 @@ static void clear_slot(int cpu, struct mm_struct *mm)
 		return;
 	hazptr_pcpu_clear(cpu_slot[cpu], mm);
 	count_event(CNT_STORE_SHARED);
+	count_event(CNT_ST_HAZARD);
 }
 
 static int hazptr_scheme_init(void)
@@ -96,6 +97,7 @@ static void hazptr_grab(struct mm_struct *mm)
 		return;
 	}
 	count_event(CNT_STORE_SHARED);
+	count_event(CNT_ST_HAZARD);
 }
 
 /* Models the RFC's mmdrop_lazy_tlb_sched(): smp_mb(), then clear this

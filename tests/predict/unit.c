@@ -1,0 +1,216 @@
+/*
+ * unit.c - the simulator's own tests (run from the repository root):
+ *   line      a single contended line against its closed form
+ *   determinism  the same seed gives the same run, bit for bit
+ *   conservation every started round trip completed or is in flight
+ *   processes    no scheme differs from refcount in processes mode
+ *   machine      a bad or incomplete machine file names the field
+ *   teardown     the teardown fit (a + bN + cK) reproduces the 4th point
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../predict/predict.h"
+
+static int failures;
+
+#define CHECK(cond, ...) do {                                   \
+	if (!(cond)) {                                          \
+		failures++;                                     \
+		fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
+		fprintf(stderr, __VA_ARGS__);                   \
+		fputc('\n', stderr);                            \
+	}                                                       \
+} while (0)
+
+static struct machine load(const char *name)
+{
+	struct machine m;
+	char path[256], err[512];
+
+	snprintf(path, sizeof(path), "predict/machines/%s.conf", name);
+	if (machine_load(path, &m, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		exit(2);
+	}
+	return m;
+}
+
+/*
+ * n threads, each: an RMW on one line (service S: every transfer costs S,
+ * the RMW itself 0), then Z of work.  Deterministic times: the closed
+ * system settles into a periodic schedule whose throughput is the
+ * asymptotic bound X = min(n / (S + Z), 1 / S), and the queueing delay is
+ * 0 below saturation, n*S - (S + Z) above (each waits for the others).
+ */
+static void test_line(void)
+{
+	struct machine m = load("epyc9654x2");
+	struct sim_point p;
+	const double S = 50, Z[] = { 200, 1000 };
+
+	sim_point_from(&m, &p);
+	for (int d = 0; d < D_NR; d++)
+		p.lat[d] = S;
+	p.rmw = 0;
+	p.arb_near = 0;
+	p.smt_slow = 1;
+	for (int zi = 0; zi < 2; zi++)
+		for (int n = 1; n <= 64; n *= 2) {
+			double x, w, want, wantw;
+
+			p.switch_ns = Z[zi];
+			if (sim_one_line(&m, &p, n, 1, 2e6, &x, &w) != 0) {
+				CHECK(0, "sim_one_line failed");
+				continue;
+			}
+			want = fmin(n / (S + Z[zi]), 1 / S) * 1e9;
+			wantw = fmax(0, n * S - (S + Z[zi]));
+			CHECK(fabs(x - want) / want < 0.01, "line n=%d Z=%g: %.0f/s, closed form %.0f/s",
+			      n, Z[zi], x, want);
+			CHECK(fabs(w - wantw) <= 0.02 * (S + Z[zi]) + 1,
+			      "line n=%d Z=%g: mean wait %.1f ns, closed form %.1f ns", n, Z[zi], w, wantw);
+		}
+	/* nearest-first arbitration can only shorten handoffs: with real
+	 * distances, arb_near = 1 serves at least as many as FIFO */
+	{
+		double x0, x1, w;
+
+		sim_point_from(&m, &p);
+		p.switch_ns = 100;
+		p.arb_near = 0;
+		sim_one_line(&m, &p, 64, 1, 2e6, &x0, &w);
+		p.arb_near = 1;
+		sim_one_line(&m, &p, 64, 1, 2e6, &x1, &w);
+		CHECK(x1 >= x0, "arb_near 1 (%.0f/s) below FIFO (%.0f/s)", x1, x0);
+	}
+}
+
+static struct tmpl_set ts;
+
+static void scheme(const char *name, struct sim_scheme *s)
+{
+	if (sim_scheme_from(&ts, name, s) != 0) {
+		fprintf(stderr, "no templates for %s\n", name);
+		exit(2);
+	}
+}
+
+static void test_sim(void)
+{
+	struct machine m = load("epyc9654x2");
+	struct sim_scheme rc, sch;
+	const int tasks[] = { 1, 12, 96, 384 };
+
+	scheme("refcount", &rc);
+	for (int i = 0; lazy_schemes[i]; i++) {
+		scheme(lazy_schemes[i]->name, &sch);
+		for (int t = 0; t < 4; t++)
+			for (int md = 0; md < WM_NR; md++) {
+				struct sim_cfg c = { .m = &m, .wl = WLP_CS1, .mode = (enum wmode)md,
+						     .tasks = tasks[t], .seed = 7, .s = &sch };
+				struct sim_result a, b, r;
+
+				sim_point_from(&m, &c.p);
+				c.window_ns = sweep_window_ns(&m, WLP_CS1, tasks[t], true, false);
+				c.warmup_ns = c.window_ns / 4;
+				sim_run(&c, &a);
+				sim_run(&c, &b);
+				CHECK(a.ops == b.ops && a.events == b.events && a.started == b.started &&
+				      !memcmp(a.switches, b.switches, sizeof(a.switches)),
+				      "%s t=%d %s: two runs with one seed differ", sch.name, tasks[t],
+				      wmode_names[md]);
+				CHECK(a.started == a.round_trips + a.in_flight && a.in_flight <= (uint64_t)tasks[t],
+				      "%s t=%d %s: %llu started, %llu completed, %llu in flight", sch.name, tasks[t],
+				      wmode_names[md], (unsigned long long)a.started,
+				      (unsigned long long)a.round_trips, (unsigned long long)a.in_flight);
+				CHECK(a.ops > 0, "%s t=%d: no progress", sch.name, tasks[t]);
+				if (md == WM_PROCESSES && lazy_safe(lazy_schemes[i])) {
+					double sp;
+
+					c.s = &rc;
+					sim_run(&c, &r);
+					sp = a.ops_per_sec / r.ops_per_sec;
+					CHECK(fabs(sp - 1) < 0.01, "processes t=%d: %s/refcount = %.4f, not within 1%%",
+					      tasks[t], sch.name, sp);
+				}
+			}
+	}
+}
+
+static void bad_machine(const char *text, const char *want)
+{
+	char path[] = "/tmp/lazymm-machine-XXXXXX", err[512];
+	struct machine m;
+	int fd = mkstemp(path), rc;
+	FILE *f = fdopen(fd, "w");
+
+	fputs(text, f);
+	fclose(f);
+	rc = machine_load(path, &m, err, sizeof(err));
+	remove(path);
+	CHECK(rc == 2 && strstr(err, want), "machine file: rc %d, message '%s', wanted '%s'", rc, err, want);
+}
+
+static void test_machine(void)
+{
+	FILE *f = fopen("predict/machines/epyc9654x2.conf", "r");
+	char buf[8192], *p;
+	size_t n;
+
+	if (!f) {
+		CHECK(0, "no epyc9654x2.conf");
+		return;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	/* drop the lat_ccx line: the error must name it */
+	p = strstr(buf, "lat_ccx");
+	if (p) {
+		char copy[8192];
+		char *eol = strchr(p, '\n');
+
+		snprintf(copy, sizeof(copy), "%.*s%s", (int)(p - buf), buf, eol ? eol + 1 : "");
+		bad_machine(copy, "'lat_ccx'");
+	}
+	bad_machine("name = x\nsockets = two\n", "'sockets'");
+	bad_machine("name = x\nlat_smt = 5 [6..9]\n", "'lat_smt'");
+	bad_machine("name = x\nfrobs = 1\n", "'frobs'");
+	bad_machine("name = x\narb_near = 1.5\n", "'arb_near'");
+}
+
+static void test_teardown(void)
+{
+	for (int i = 0; i < ts.nr; i++) {
+		const struct tmpl_entry *e = &ts.e[i];
+		double resid;
+
+		if (e->path < TP_MMPUT)
+			continue;
+		tmpl_teardown(&ts, e->scheme, e->path, e->counter, 8, 7, &resid);
+		CHECK(fabs(resid) < 1e-6, "teardown %s %s %s: a + bN + cK misses (8,7) by %g",
+		      e->scheme, tmpl_path_names[e->path], e->counter, resid);
+	}
+}
+
+int main(void)
+{
+	char err[512];
+
+	if (tmpl_read("predict/templates/templates.tsv", &ts, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return 2;
+	}
+	test_line();
+	test_sim();
+	test_machine();
+	test_teardown();
+	tmpl_free(&ts);
+	if (failures)
+		fprintf(stderr, "%d failure(s)\n", failures);
+	else
+		printf("predict unit tests: all passed\n");
+	return failures ? 1 : 0;
+}
