@@ -5,7 +5,7 @@
 #   make check SAN=address|undefined|thread
 #                         rebuild into build-<san>/ and run the suite under it
 #   make run [QUICK=1]    the main job (the benchmark), results in results/
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local   libhazptr: header, libraries, hazptr.pc, man pages
 #   make clean
 #
 # Each component adds itself through a module.mk fragment in its own folder:
@@ -22,7 +22,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
 CSTD    := -std=c11
 OPT     ?= -O2 -g
 CPPFLAGS_BASE := -D_GNU_SOURCE -Iinclude
-CFLAGS_BASE   := $(CSTD) $(OPT) $(WARN) -pthread -fPIC
+CFLAGS_BASE   := $(CSTD) $(OPT) $(WARN) -pthread
 LDFLAGS_BASE  := -pthread
 LDLIBS_BASE   :=
 
@@ -68,7 +68,7 @@ all:
 
 # A missing fragment is an error, not a silently smaller build.
 include lib/hazptr/module.mk
-include bench/module.mk
+include bench/hazptr/module.mk
 include tests/hazptr/module.mk
 include model/module.mk
 include bench/common/module.mk
@@ -95,17 +95,9 @@ run: $(B)/lazymm
 	@mkdir -p results
 	$(B)/lazymm bench --out results/latest $(if $(QUICK),--quick)
 
-install: $(LIBS)
-	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 644 $(HEADERS_PUB) $(DESTDIR)$(PREFIX)/include/
-	install -m 644 $(B)/libhazptr.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(B)/libhazptr.so $(DESTDIR)$(PREFIX)/lib/
-	sed -e 's|@PREFIX@|$(PREFIX)|g' lib/hazptr/hazptr.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/hazptr.pc
-
-uninstall:
-	rm -f $(addprefix $(DESTDIR)$(PREFIX)/include/,$(notdir $(HEADERS_PUB)))
-	rm -f $(DESTDIR)$(PREFIX)/lib/libhazptr.a $(DESTDIR)$(PREFIX)/lib/libhazptr.so
-	rm -f $(DESTDIR)$(PREFIX)/lib/pkgconfig/hazptr.pc
+# The rules are in lib/hazptr/module.mk (the library is what installs).
+install: install-hazptr
+uninstall: uninstall-hazptr
 
 clean:
 	rm -rf build build-*

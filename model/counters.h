@@ -23,6 +23,9 @@
 	X(CNT_RMW_TLB_GEN, "rmw_tlb_gen") \
 	X(CNT_RMW_OTHER, "rmw_mm_users") \
 	X(CNT_LOCK, "sched_locks")                      /* scheduler locks (rq, pi): the same for every scheme */ \
+	/* atomic RMWs on a line only this CPU writes on its fast path (andy2020's \
+	 * lazy_mm xchg): a full barrier, no bouncing */ \
+	X(CNT_RMW_LOCAL, "rmw_cpu_local") \
 	/* plain stores to lines other CPUs read (is_lazy, hazard slots, loaded_mm) */ \
 	X(CNT_STORE_SHARED, "stores_shared_read") \
 	X(CNT_FENCE, "smp_mb")                          /* explicit smp_mb() */ \

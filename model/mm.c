@@ -169,6 +169,11 @@ static void __mmput(struct mm_struct *mm)
 
 	sim_point_mm(SP_MMPUT_LAST, mm);
 	exit_mmap(mm);
+	/* mm_users is 0: no CPU can begin a lazy use of mm from here (I7).
+	 * Schemes that track lazy users without a reference turn them into
+	 * references now (Lutomirski's designs). */
+	if (lazy_ops()->mmput_last)
+		lazy_ops()->mmput_last(mm);
 	lm_phase_set(ph);
 	mmdrop(mm);     /* the reference all mm_users held together */
 }

@@ -32,7 +32,8 @@
 	X(SP_IDLE, "idle")                                            /* the idle loop */ \
 	X(SP_SC_HOLD, "scenario.hold")                                /* a scenario holds a CPU (irqs off) */ \
 	X(SP_MMPUT_LAST, "__mmput.users_zero")                        /* (mm) __mmput(): mm_users reached 0 */ \
-	X(SP_KHUGEPAGED_SLOT, "khugepaged.before_mmget_not_zero")     /* khugepaged-like scan: slot loaded, before mmget_not_zero() */
+	X(SP_KHUGEPAGED_SLOT, "khugepaged.before_mmget_not_zero")     /* khugepaged-like scan: slot loaded, before mmget_not_zero() */ \
+	X(SP_LAZY_SCAN_REMOTE, "teardown_scan.remote_lazy")           /* a __mmput() scan found another CPU lazy on the mm (andy2020, andy2022) */
 
 enum lm_point {
 	LM_POINTS(LM_ENUM_ENTRY)

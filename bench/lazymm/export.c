@@ -25,7 +25,8 @@ void bench_print_csv(FILE *f, const struct bench_results *r)
 		"switches_per_op,shared_rmw_per_switch,fences_per_switch,cr3_writes_per_switch,"
 		"ipis_per_switch,teardowns,teardown_mean_us,teardown_max_us,holders_per_teardown,"
 		"teardown_ipis_per_teardown,ipis_to_non_holders_per_teardown,wasted_ipis_per_teardown,"
-		"flush_ipis_per_teardown,slots_scanned_per_teardown,violations,host_share_min\n");
+		"flush_ipis_per_teardown,slots_scanned_per_teardown,violations,host_share_min,"
+		"local_rmw_per_switch\n");
 	for (int i = 0; i < r->nr_cells; i++) {
 		const struct bench_cell *c = &r->cells[i];
 		bool td = bench_wls[c->wl].teardown;
@@ -56,6 +57,7 @@ void bench_print_csv(FILE *f, const struct bench_results *r)
 		csv_num(f, td ? bench_per_teardown(c, c->sum.cnt[CNT_SLOTS_SCANNED]) : NAN, "%.3f");
 		fprintf(f, ",%llu", (unsigned long long)c->sum.violations);
 		csv_num(f, c->share_min, "%.3f");
+		csv_num(f, bench_per_switch(c, c->sum.cnt[CNT_RMW_LOCAL]), "%.4f");
 		fputc('\n', f);
 	}
 }
@@ -122,7 +124,7 @@ static void json_nums(FILE *f, const char *const *keys, const double *v, int n)
 static void json_costs(FILE *f, const struct bench_cell *c)
 {
 	static const char *const sw_keys[] = {
-		"switches_per_op", "shared_rmw", "fences", "cr3_writes", "ipis",
+		"switches_per_op", "shared_rmw", "local_rmw", "fences", "cr3_writes", "ipis",
 	};
 	static const char *const td_keys[] = {
 		"mean_us", "max_us", "holders", "teardown_ipis", "ipis_to_non_holders",
@@ -131,6 +133,7 @@ static void json_costs(FILE *f, const struct bench_cell *c)
 	const double sw[] = {
 		bc_ratio((double)bench_switches(&c->sum), (double)c->sum.ops),
 		bench_per_switch(c, bench_shared_rmw(&c->sum)),
+		bench_per_switch(c, c->sum.cnt[CNT_RMW_LOCAL]),
 		bench_per_switch(c, c->sum.cnt[CNT_FENCE]),
 		bench_per_switch(c, c->sum.cnt[CNT_CR3_WRITE]),
 		bench_per_switch(c, c->sum.cnt[CNT_IPI_SENT]),

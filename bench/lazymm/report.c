@@ -151,15 +151,16 @@ static void print_switch_costs(FILE *f, const struct bench_results *r, const str
 {
 	(void)r;
 	fprintf(f, "  per context switch (all samples):\n");
-	fprintf(f, "  %-6s %-10s %11s %11s %8s %10s %10s %10s %6s\n", "tasks", "scheme", "switches/op",
-		"shared RMW", "fences", "CR3 writes", "IPIs sent", "lazy evict", "host%");
+	fprintf(f, "  %-6s %-10s %11s %11s %10s %8s %10s %10s %10s %6s\n", "tasks", "scheme", "switches/op",
+		"shared RMW", "local RMW", "fences", "CR3 writes", "IPIs sent", "lazy evict", "host%");
 	for (int i = 0; i < ng; i++) {
 		const struct bench_cell *c = &g[i];
 
-		fprintf(f, "  %5d%c %-10s %11.3f %11.3f %8.3f %10.3f %10.4f %10.4f %6.0f\n", c->tasks,
+		fprintf(f, "  %5d%c %-10s %11.3f %11.3f %10.3f %8.3f %10.3f %10.4f %10.4f %6.0f\n", c->tasks,
 			c->oversub ? '*' : ' ', c->ops->name,
 			bc_ratio((double)bench_switches(&c->sum), (double)c->sum.ops),
-			bench_per_switch(c, bench_shared_rmw(&c->sum)), bench_per_switch(c, c->sum.cnt[CNT_FENCE]),
+			bench_per_switch(c, bench_shared_rmw(&c->sum)),
+			bench_per_switch(c, c->sum.cnt[CNT_RMW_LOCAL]), bench_per_switch(c, c->sum.cnt[CNT_FENCE]),
 			bench_per_switch(c, c->sum.cnt[CNT_CR3_WRITE]), bench_per_switch(c, c->sum.cnt[CNT_IPI_SENT]),
 			bench_per_switch(c, c->sum.cnt[CNT_LAZY_EVICT]), 100 * c->share_min);
 	}

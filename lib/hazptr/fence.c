@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 static pthread_once_t fence_once = PTHREAD_ONCE_INIT;
@@ -36,11 +37,6 @@ static void fence_probe(void)
 {
 	int cmds;
 
-#ifdef HAZPTR_TEST_BROKEN_READER
-	/* The broken test build must have no ordering at all on the reader
-	 * side, so its scanner must not call membarrier either. */
-	return;
-#endif
 	if (env_forces_fence())
 		return;
 	cmds = sys_membarrier(MEMBARRIER_CMD_QUERY);
@@ -102,6 +98,15 @@ void hazptr_fence_atfork_child_(void)
 {
 	if (fence_mode == HAZPTR_FENCE_MEMBARRIER)
 		(void)sys_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED);
+}
+
+/* CLOCK_MONOTONIC in ns (vDSO: no system call), for the time trigger. */
+uint64_t hazptr_now_ns_(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 void hazptr_die_(const char *file, const char *func, int line, const char *fmt, ...)

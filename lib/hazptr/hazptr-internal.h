@@ -26,6 +26,21 @@
 	 HAZPTR_RETIRE_BATCH_MAX_)
 #endif
 
+/*
+ * Local mode: while L = min(T, 2T / R) (T the threshold, R the records) is
+ * at least this, each record scans its own retired list at L objects
+ * (retire_local() in hazptr.c); below it, records hand batches of
+ * HAZPTR_RETIRE_BATCH to the domain's shared list.  The local snapshot buffer holds
+ * HAZPTR_LOCAL_SNAP non-NULL slots (on the stack); more, and the batch
+ * goes to the shared list.
+ */
+#ifndef HAZPTR_LOCAL_MIN
+#define HAZPTR_LOCAL_MIN 256
+#endif
+#ifndef HAZPTR_LOCAL_SNAP
+#define HAZPTR_LOCAL_SNAP 64
+#endif
+
 /* Snapshots of at most this many slots are insertion-sorted, larger ones
  * qsort()ed (tests set 1 to run the qsort path). */
 #ifndef HAZPTR_SORT_SMALL
@@ -37,22 +52,27 @@
 
 #define HAZPTR_ALIGNED __attribute__((aligned(HAZPTR_CACHELINE)))
 
+/* Library-internal functions shared between its files: not exported from
+ * libhazptr.so (its version script exports hazptr_*, these included). */
+#define HAZPTR_HIDDEN __attribute__((visibility("hidden")))
+
 /* Internal failure or misuse: print "hazptr: <msg> (file:function@line)"
  * on stderr and abort.  Messages start with the public call's name. */
-__attribute__((noreturn, cold, format(printf, 4, 5)))
+__attribute__((noreturn, cold, format(printf, 4, 5))) HAZPTR_HIDDEN
 void hazptr_die_(const char *file, const char *func, int line, const char *fmt, ...);
 #define hazptr_die(...) hazptr_die_(__FILE__, __func__, __LINE__, __VA_ARGS__)
 
 /*
- * A full fence for the library's own use (scanner side).  Under LAZYMM_TSAN
- * it is a seq_cst RMW on a thread-private word: a locked instruction on
+ * A full fence for the library's own use (scanner side).  Under
+ * ThreadSanitizer (HAZPTR_TSAN_) it is a seq_cst RMW on a thread-private
+ * word: a locked instruction on
  * x86, hence a full barrier, that ThreadSanitizer accepts (GCC 12 rejects
  * atomic_thread_fence with -fsanitize=thread) and that creates no
  * happens-before edge between threads, so it cannot hide a race.
  */
 static inline void hazptr_full_fence_(void)
 {
-#ifdef LAZYMM_TSAN
+#if HAZPTR_TSAN_
 	static _Thread_local _Atomic unsigned long fence_word;
 
 	(void)atomic_fetch_add_explicit(&fence_word, 1, memory_order_seq_cst);
@@ -61,9 +81,17 @@ static inline void hazptr_full_fence_(void)
 #endif
 }
 
+/* worker.c */
+struct hazptr_worker;
+HAZPTR_HIDDEN void hazptr_worker_atfork_prepare_(void);
+HAZPTR_HIDDEN void hazptr_worker_atfork_parent_(void);
+HAZPTR_HIDDEN void hazptr_worker_forget_(struct hazptr_domain *d);
+HAZPTR_HIDDEN void hazptr_worker_atfork_child_(void);
+
 /* fence.c */
-void hazptr_heavy_fence_(enum hazptr_fence mode);
-void hazptr_fence_atfork_child_(void);
+HAZPTR_HIDDEN uint64_t hazptr_now_ns_(void);
+HAZPTR_HIDDEN void hazptr_heavy_fence_(enum hazptr_fence mode);
+HAZPTR_HIDDEN void hazptr_fence_atfork_child_(void);
 
 /* Record states (struct hazptr_rec_priv.state). */
 enum {
@@ -80,6 +108,7 @@ struct hazptr_rec_priv {
 	struct hazptr_rec pub;			/* first: readers' lines */
 	/* Cold fields, on their own line: written at claim/release only. */
 	struct hazptr_domain *domain HAZPTR_ALIGNED;
+	bool light;				/* membarrier mode: no reader fence */
 	struct hazptr_rec_priv *_Atomic next;	/* domain list, prepend-only */
 	_Atomic int state;
 	struct hazptr_rec_priv *tls_next;	/* owning thread's list */
@@ -90,7 +119,35 @@ struct hazptr_rec_priv {
 	_Atomic unsigned int rt_n;		/* length of the rt_head list */
 	_Atomic int rt_busy;			/* owner is changing the cache */
 	_Atomic int rt_steal;			/* a stealer wants the cache */
+	uint64_t last_scan_ns;			/* owner: its last local pass */
+	unsigned int since_check;		/* owner: retires since a clock read */
+	/* Hand-back (reclaim.c): objects a pass found free, for this
+	 * record's thread to reclaim.  hb_head: pass -> owner; the rest
+	 * is the pass's scratch, under the domain lock. */
+	struct hazptr_obj *_Atomic hb_head HAZPTR_ALIGNED;
+	struct hazptr_obj *hb_first, *hb_last;
+	long hb_n;
+	struct hazptr_rec_priv *hb_touched;
 };
+
+/* Acquire: pairs with the release that inserts a record in rec_new().
+ * [pair:hp-rec-insert] */
+#define for_each_rec(d, r)						\
+	for ((r) = atomic_load_explicit(&(d)->records, memory_order_acquire); \
+	     (r); (r) = atomic_load_explicit(&(r)->next, memory_order_acquire))
+
+
+/* reclaim.c */
+HAZPTR_HIDDEN void push_retired(struct hazptr_domain *d, struct hazptr_obj *first,
+				struct hazptr_obj *last);
+HAZPTR_HIDDEN unsigned long scan_pass(struct hazptr_domain *d, struct hazptr_rec_priv *self,
+				      bool hand_back);
+HAZPTR_HIDDEN bool hb_collect(struct hazptr_domain *d, struct hazptr_rec_priv *self,
+			      struct hazptr_obj *obj, struct hazptr_rec_priv **touched);
+HAZPTR_HIDDEN void hb_publish(struct hazptr_domain *d, struct hazptr_rec_priv *touched);
+HAZPTR_HIDDEN long local_pass(struct hazptr_domain *d, struct hazptr_obj *chain,
+			      struct hazptr_obj **keep, struct hazptr_obj **keep_last);
+HAZPTR_HIDDEN unsigned long handback_drain(struct hazptr_domain *d, struct hazptr_rec_priv *r);
 
 struct hazptr_domain {
 	/* Retire's line: every hazptr_retire() touches it. */
@@ -98,6 +155,11 @@ struct hazptr_domain {
 	_Atomic long count;		/* objects on `retired` + reservations */
 	_Atomic unsigned int trigger;	/* count that starts a pass */
 	_Atomic unsigned int threshold;	/* T, as documented and reported */
+	_Atomic unsigned int local_limit; /* L = min(T, 2T/R) in local mode, else 0 */
+	_Atomic uint64_t delay_ns;	/* time-based trigger; 0: off */
+	_Atomic uint64_t last_pass_ns;	/* shared mode: last pass (monotonic) */
+	_Atomic long deferred;		/* on hand-back chains (reclaim.c) */
+	unsigned int defer_max;		/* D: their bound; under lock */
 
 	/* Scanner's line. */
 	struct hazptr_rec_priv *_Atomic records HAZPTR_ALIGNED;
@@ -110,6 +172,9 @@ struct hazptr_domain {
 	size_t scan_cap;
 	_Atomic uint64_t reclaimed;
 	_Atomic uint64_t scans;
+	_Atomic uint64_t handed_back;
+	struct hazptr_worker *worker;	/* worker.c; under its w_lock */
+	_Atomic uint64_t worker_runs;	/* cleanups the worker ran */
 	struct hazptr_domain *g_next;	/* all domains, under g_lock */
 };
 

@@ -11,16 +11,23 @@
  *  next thread to register claims it with one CAS.  So "live slots" H only
  *  grows, and scanners may walk the list without locks.
  *
- *  Retire.  A thread that owns a record in the domain keeps what it
- *  retires on that record (plain stores on its own cache line: see
- *  cache_enter() for the handshake with cleanup's steal) and hands the
+ *  Retire, local mode (few records: L = min(T, 2T/R) >= HAZPTR_LOCAL_MIN).
+ *  A thread keeps what it retires on its own record (registered on its
+ *  first retire) and scans that list itself at L objects (retire_local(),
+ *  local_pass() in reclaim.c): no shared write, no lock, and each object is
+ *  reclaimed by the thread that retired it.  The records hold < 2T.
+ *
+ *  Retire, shared mode (many records).  A thread that owns a record keeps
+ *  up to K - 1 retired objects on it (plain stores on its own cache line:
+ *  see cache_enter() for the handshake with cleanup's steal) and hands the
  *  chain to the domain's shared Treiber list HAZPTR_RETIRE_BATCH (K, 16) at
  *  a time; other threads push single objects.  Either way the retirer first
  *  reserves its objects in the domain's counter, then pushes.  The
  *  reservation that makes the counter reach the trigger runs a pass under
  *  the domain's lock; a reservation past it waits for that lock (and so for
- *  a running pass) before pushing.  Retired objects never stay with a dead
- *  thread: exit flushes the record's cache to the domain.
+ *  a running pass) before pushing.  A pass hands free objects other
+ *  threads retired back to them (reclaim.c).  Retired objects never stay
+ *  with a dead thread: exit flushes the record's list to the domain.
  *
  *  Pass (scan_pass).  Take the whole shared list, heavy fence, copy every
  *  non-NULL slot into a buffer sized for all slots (allocated at
@@ -29,10 +36,12 @@
  *  Cost O(batch + H log H); batch >= trigger >= BASE + R: amortised O(1)
  *  per retire (R records, H = R * HAZPTR_NR_SLOTS live slots).
  *
- *  Memory bound.  The documented threshold is T = HAZPTR_SCAN_BASE +
- *  HAZPTR_SCAN_MULT * H.  The shared list starts a pass at the trigger
- *  t = T - R(K - 1), because the R record caches may hold K - 1 objects
- *  each (K while their owner flushes or waits for the lock);
+ *  Memory bound (shared mode; docs/hazptr.md has local mode and the
+ *  hand-back budget D, which the trigger also subtracts).  The documented
+ *  threshold is T = HAZPTR_SCAN_BASE + HAZPTR_SCAN_MULT * H.  The shared
+ *  list starts a pass at the trigger t = T - R(K - 1) - D, because the R
+ *  record caches may hold K - 1 objects each (K while their owner flushes
+ *  or waits for the lock);
  *  K <= HAZPTR_SCAN_MULT * HAZPTR_NR_SLOTS keeps t >= HAZPTR_SCAN_BASE + R.
  *  A lock-free push needs a reservation below t, and survivors are counted
  *  like any push, so when a pass takes the list it holds < t + K objects,
@@ -71,9 +80,17 @@ static void atfork_prepare(void);
 static void atfork_parent(void);
 static void atfork_child(void);
 
-static struct hazptr_rec_priv *rec_priv(struct hazptr_rec *r)
+/* Handle (include/hazptr.h: the address, bit 0 set in seq_cst mode) to
+ * record, and back. */
+static struct hazptr_rec_priv *rec_priv(const struct hazptr_rec *h)
 {
-	return (struct hazptr_rec_priv *)r;	/* pub is the first member */
+	return (struct hazptr_rec_priv *)hazptr_rec_(h);	/* pub is first */
+}
+
+static struct hazptr_rec *rec_handle(struct hazptr_rec_priv *r)
+{
+	return (struct hazptr_rec *)((uintptr_t)&r->pub |
+				     (r->light ? 0 : HAZPTR_REC_FENCED_));
 }
 
 static unsigned int threshold_for(unsigned int slots)
@@ -86,30 +103,65 @@ static unsigned int threshold_for(unsigned int slots)
 	return t > 0x7fffffffUL ? 0x7fffffffU : (unsigned int)t;
 }
 
-/* The shared-list count that starts a pass: T minus what `records` retire
- * caches may hold, so that shared + cached stays within T. */
-static unsigned int trigger_for(unsigned int records)
+/*
+ * The shared-list count that starts a pass: T minus what `records` retire
+ * caches may hold, so that shared + cached stays within T, minus D, the
+ * most the hand-back chains may hold (reclaim.c).  D is half of what is
+ * left once two records exist (a lone thread only hands back to itself,
+ * which it never does), and 0 when that is below 2: passes then run twice
+ * as often, which costs one more heavy fence per D objects.  *defer_max
+ * receives D.
+ */
+static unsigned int trigger_for(unsigned int records, unsigned int *defer_max,
+				unsigned int *local_limit)
 {
 	unsigned long t = threshold_for(records * HAZPTR_NR_SLOTS);
 	unsigned long cached = (unsigned long)records * (HAZPTR_RETIRE_BATCH - 1);
+	unsigned long left = t > cached ? t - cached : 1;
+	unsigned long dmax = records >= 2 ? left / 2 : 0;
+	unsigned long local = records > 2 ? 2 * t / records : t;
 
-	return t > cached ? (unsigned int)(t - cached) : 1;
+	/*
+	 * Local mode (few records): each record scans its own list at
+	 * L = min(T, 2T / R) objects (a thread's first pass comes with its
+	 * T-th retire at the latest), so the records hold at most 2T; the
+	 * shared list (exits, callbacks, overflowing snapshots) gets what is
+	 * left of 2T (< R) as its trigger, and its 2t + W0 fit in the 2H of
+	 * the documented bound 2(T + H).
+	 */
+	if (local >= HAZPTR_LOCAL_MIN && HAZPTR_RETIRE_BATCH > 1) {
+		*local_limit = (unsigned int)local;
+		*defer_max = 0;
+		return 2 * t > local * records ? (unsigned int)(2 * t - local * records) : 1;
+	}
+	*local_limit = 0;
+	if (dmax < 2)
+		dmax = 0;
+	*defer_max = (unsigned int)dmax;
+	return left - dmax > 0 ? (unsigned int)(left - dmax) : 1;
 }
 
 static void domain_init(struct hazptr_domain *d, unsigned int flags)
 {
+	unsigned int lim;
 	int rc;
 
 	memset(d, 0, sizeof(*d));
 	atomic_init(&d->retired, NULL);
 	atomic_init(&d->count, 0);
 	atomic_init(&d->threshold, threshold_for(0));
-	atomic_init(&d->trigger, trigger_for(0));
+	atomic_init(&d->trigger, trigger_for(0, &d->defer_max, &lim));
+	atomic_init(&d->local_limit, lim);
+	atomic_init(&d->deferred, 0);
 	atomic_init(&d->records, NULL);
 	atomic_init(&d->nrecords, 0);
 	atomic_init(&d->nexplicit, 0);
 	atomic_init(&d->reclaimed, 0);
 	atomic_init(&d->scans, 0);
+	atomic_init(&d->handed_back, 0);
+	atomic_init(&d->worker_runs, 0);
+	atomic_init(&d->delay_ns, HAZPTR_DELAY_DEFAULT_NS);
+	atomic_init(&d->last_pass_ns, hazptr_now_ns_());
 	d->fence = (flags & HAZPTR_DOMAIN_FENCE) ? HAZPTR_FENCE_SEQ_CST
 						 : hazptr_fence_mode();
 	rc = pthread_mutex_init(&d->lock, NULL);
@@ -178,12 +230,6 @@ enum hazptr_fence hazptr_domain_fence(const struct hazptr_domain *d)
 /* Records                                                             */
 /* ------------------------------------------------------------------ */
 
-/* Acquire: pairs with the release that inserts a record in rec_new().
- * [pair:hp-rec-insert] */
-#define for_each_rec(d, r)						\
-	for ((r) = atomic_load_explicit(&(d)->records, memory_order_acquire); \
-	     (r); (r) = atomic_load_explicit(&(r)->next, memory_order_acquire))
-
 static void rec_clear_slots(struct hazptr_rec_priv *r)
 {
 	hazptr_clear_all(&r->pub);
@@ -195,7 +241,7 @@ static struct hazptr_rec_priv *rec_new(struct hazptr_domain *d, int state)
 {
 	struct hazptr_rec_priv *r;
 	size_t need;
-	unsigned int nrec;
+	unsigned int nrec, lim;
 
 	if (tls_in_pass) {	/* registering from a reclaim callback */
 		errno = EDEADLK;
@@ -208,7 +254,7 @@ static struct hazptr_rec_priv *rec_new(struct hazptr_domain *d, int state)
 		return NULL;
 	}
 	memset(r, 0, sizeof(*r));
-	r->pub.hp_light = d->fence == HAZPTR_FENCE_MEMBARRIER;
+	r->light = d->fence == HAZPTR_FENCE_MEMBARRIER;
 	for (unsigned int i = 0; i < HAZPTR_NR_SLOTS; i++)
 		atomic_init(&r->pub.hp_slot[i], NULL);
 	r->domain = d;
@@ -248,7 +294,9 @@ static struct hazptr_rec_priv *rec_new(struct hazptr_domain *d, int state)
 	atomic_store_explicit(&d->nrecords, nrec, memory_order_relaxed);
 	atomic_store_explicit(&d->threshold, threshold_for(nrec * HAZPTR_NR_SLOTS),
 			      memory_order_relaxed);
-	atomic_store_explicit(&d->trigger, trigger_for(nrec), memory_order_relaxed);
+	atomic_store_explicit(&d->trigger, trigger_for(nrec, &d->defer_max, &lim),
+			      memory_order_relaxed);
+	atomic_store_explicit(&d->local_limit, lim, memory_order_relaxed);
 	pthread_mutex_unlock(&d->lock);
 	return r;
 }
@@ -297,19 +345,21 @@ static struct hazptr_rec *rec_get_slow(struct hazptr_domain *d)
 		}
 		if (r->domain == d) {
 			tls_last = r;
-			return &r->pub;
+			return rec_handle(r);
 		}
 		pp = &r->tls_next;
 	}
 	r = rec_claim(d, HP_REC_THREAD);
 	if (!r)
 		return NULL;
+	r->last_scan_ns = hazptr_now_ns_();	/* time trigger: from now */
+	r->since_check = 0;
 	r->tls_next = tls_recs;
 	tls_recs = r;
 	tls_last = r;
 	/* Any non-NULL value makes thread_exit() run. */
 	pthread_setspecific(g_exit_key, &tls_recs);
-	return &r->pub;
+	return rec_handle(r);
 }
 
 struct hazptr_rec *hazptr_rec_get_(struct hazptr_domain *d, size_t abi)
@@ -320,7 +370,7 @@ struct hazptr_rec *hazptr_rec_get_(struct hazptr_domain *d, size_t abi)
 	d = resolve(d);
 	if (r && r->domain == d &&
 	    atomic_load_explicit(&r->state, memory_order_relaxed) == HP_REC_THREAD)
-		return &r->pub;
+		return rec_handle(r);
 	return rec_get_slow(d);
 }
 
@@ -334,7 +384,7 @@ struct hazptr_rec *hazptr_rec_alloc_(struct hazptr_domain *d, size_t abi)
 	if (!r)
 		return NULL;
 	atomic_fetch_add_explicit(&d->nexplicit, 1, memory_order_relaxed);
-	return &r->pub;
+	return rec_handle(r);
 }
 
 void hazptr_rec_free(struct hazptr_rec *pub)
@@ -355,21 +405,6 @@ void hazptr_rec_free(struct hazptr_rec *pub)
 /* Retired lists                                                       */
 /* ------------------------------------------------------------------ */
 
-/* Push the chain first..last onto d's shared list.  [pair:hp-retire-push] */
-static void push_retired(struct hazptr_domain *d, struct hazptr_obj *first,
-			 struct hazptr_obj *last)
-{
-	struct hazptr_obj *head = atomic_load_explicit(&d->retired, memory_order_relaxed);
-
-	/* Release: the headers (and the retirer's unlink, which precedes
-	 * hazptr_retire()) happen before a pass that takes the list. */
-	do
-		last->hp_next = head;
-	while (!atomic_compare_exchange_weak_explicit(&d->retired, &head, first,
-						      memory_order_release,
-						      memory_order_relaxed));
-}
-
 /*
  * The retire cache handshake.  The owner changes its cache only between
  * cache_enter() and cache_exit(); a stealer (steal_caches(), always under
@@ -388,18 +423,19 @@ static void push_retired(struct hazptr_domain *d, struct hazptr_obj *first,
  *     head = obj (obj->next = old head)  take head, head = NULL
  *   => the `old head` chain is on both sides: reclaimed twice.
  * x86 cost: membarrier mode: nothing (compiler barrier); seq_cst mode: one
- *   `lock or` (like the CAS it replaces).  Under LAZYMM_TSAN: a locked RMW
- *   on a thread-private word (see hazptr_full_fence_()).
+ *   `lock or` (like the CAS it replaces).  Under ThreadSanitizer
+ *   (HAZPTR_TSAN_): a locked RMW on a thread-private word (see
+ *   hazptr_full_fence_()).
  * The releases (rt_busy = 0, rt_steal = 0) and acquires (loads of them)
  * order the list itself: whichever side goes second sees the other's writes.
  */
 static bool cache_enter(struct hazptr_rec_priv *r)
 {
 	atomic_store_explicit(&r->rt_busy, 1, memory_order_relaxed);
-#ifdef LAZYMM_TSAN
+#if HAZPTR_TSAN_
 	hazptr_full_fence_();
 #else
-	if (r->pub.hp_light)
+	if (r->light)
 		atomic_signal_fence(memory_order_seq_cst);
 	else
 		atomic_thread_fence(memory_order_seq_cst);
@@ -492,6 +528,10 @@ static void thread_exit(void *unused)
 							  memory_order_relaxed);
 			}
 		}
+		/* What passes handed back to us: reclaim it now.  (A pass that
+		 * saw us as THREAD may still hand back a chain after this; it
+		 * waits, within D, for the record's next owner or a cleanup.) */
+		handback_drain(r->domain, r);
 		rec_clear_slots(r);
 		/* Release: our slot clears happen before the next owner's
 		 * claim (acquire in rec_claim()) and before destroy frees r. */
@@ -499,145 +539,6 @@ static void thread_exit(void *unused)
 	}
 	tls_recs = NULL;
 	tls_last = NULL;
-}
-
-/* ------------------------------------------------------------------ */
-/* Reclamation passes                                                  */
-/* ------------------------------------------------------------------ */
-
-static int cmp_ptr(const void *a, const void *b)
-{
-	uintptr_t x = (uintptr_t)*(const void *const *)a;
-	uintptr_t y = (uintptr_t)*(const void *const *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Copy every non-NULL slot of d into d->scan_buf, sorted.  d->lock held. */
-static size_t snapshot_slots(struct hazptr_domain *d)
-{
-	struct hazptr_rec_priv *r;
-	const void **buf = d->scan_buf;
-	size_t n = 0;
-
-	for_each_rec(d, r) {
-		for (unsigned int i = 0; i < HAZPTR_NR_SLOTS; i++) {
-			/* Acquire: pairs with the release in hazptr_clear()
-			 * and hazptr_publish_().  [pair:hp-release] */
-			const void *v = atomic_load_explicit(&r->pub.hp_slot[i],
-							     memory_order_acquire);
-			if (v)
-				buf[n++] = v;
-		}
-	}
-	if (n <= HAZPTR_SORT_SMALL) {
-		for (size_t i = 1; i < n; i++) {
-			const void *v = buf[i];
-			size_t j = i;
-
-			for (; j > 0 && (uintptr_t)buf[j - 1] > (uintptr_t)v; j--)
-				buf[j] = buf[j - 1];
-			buf[j] = v;
-		}
-	} else {
-		qsort(buf, n, sizeof(*buf), cmp_ptr);
-	}
-	return n;
-}
-
-static bool in_snapshot(const void *const *buf, size_t n, const void *addr)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if ((uintptr_t)buf[mid] < (uintptr_t)addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < n && buf[lo] == addr;
-}
-
-/*
- * One reclamation pass.  Caller holds d->lock and has set tls_in_pass = d.
- * Returns the number of objects reclaimed.
- */
-static unsigned long scan_pass(struct hazptr_domain *d)
-{
-	struct hazptr_obj *batch, *obj, *next, *keep = NULL, *keep_last = NULL;
-	long taken, walked = 0, kept = 0;
-	unsigned long freed = 0;
-	size_t n;
-
-	/*
-	 * Take the counter first, then the list.  The counter also holds
-	 * reservations whose objects are not pushed yet; the correction below
-	 * carries them (and anything pushed after the exchange) forward.
-	 */
-	taken = atomic_exchange_explicit(&d->count, 0, memory_order_relaxed);
-	/* Acquire: the pushers' header writes, and the unlinks they did
-	 * before retiring, happen before what follows.
-	 * Pairs with the release CAS in push_retired().  [pair:hp-retire-push] */
-	batch = atomic_exchange_explicit(&d->retired, NULL, memory_order_acquire);
-	if (!batch) {
-		atomic_fetch_add_explicit(&d->count, taken, memory_order_relaxed);
-		return 0;
-	}
-	hazptr_heavy_fence_(d->fence);		/* [pair:hp-publish] */
-	n = snapshot_slots(d);
-
-	for (obj = batch; obj; obj = next) {
-		next = obj->hp_next;
-		walked++;
-		if (n && in_snapshot(d->scan_buf, n, obj->hp_addr)) {
-			obj->hp_next = keep;
-			keep = obj;
-			if (!keep_last)
-				keep_last = obj;
-			kept++;
-		} else {
-			obj->hp_reclaim(obj);
-			freed++;
-		}
-	}
-	if (keep)
-		push_retired(d, keep, keep_last);
-	atomic_fetch_add_explicit(&d->count, taken - walked + kept, memory_order_relaxed);
-	atomic_fetch_add_explicit(&d->reclaimed, freed, memory_order_relaxed);
-	atomic_fetch_add_explicit(&d->scans, 1, memory_order_relaxed);
-	return freed;
-}
-
-/*
- * Hand the chain first..last (n objects) to d: reserve n in the counter,
- * then push.  A reservation that reaches the trigger pushes under d->lock
- * and runs a pass (waiting for a running one first): see the bound above.
- */
-static void publish(struct hazptr_domain *d, struct hazptr_obj *first,
-		    struct hazptr_obj *last, long n)
-{
-	long c = atomic_fetch_add_explicit(&d->count, n, memory_order_relaxed) + n;
-
-	if (tls_in_pass) {	/* from a reclaim callback: never nest a pass */
-		push_retired(d, first, last);
-		if (tls_in_pass == d)
-			tls_cb_retired += (unsigned long)n;
-		return;
-	}
-	if (c < (long)atomic_load_explicit(&d->trigger, memory_order_relaxed)) {
-		push_retired(d, first, last);
-		return;
-	}
-	pthread_mutex_lock(&d->lock);
-	push_retired(d, first, last);
-	tls_in_pass = d;
-	if (atomic_load_explicit(&d->count, memory_order_relaxed) >=
-	    (long)atomic_load_explicit(&d->trigger, memory_order_relaxed))
-		scan_pass(d);
-	tls_in_pass = NULL;
-	pthread_mutex_unlock(&d->lock);
 }
 
 /* This thread's record in d, or NULL; never registers. */
@@ -658,6 +559,124 @@ static struct hazptr_rec_priv *tls_find(struct hazptr_domain *d)
 	return NULL;
 }
 
+/*
+ * Hand the chain first..last (n objects) to d: reserve n in the counter,
+ * then push.  A reservation that reaches the trigger pushes under d->lock
+ * and runs a pass (waiting for a running one first): see the bound above.
+ */
+static void publish(struct hazptr_domain *d, struct hazptr_obj *first,
+		    struct hazptr_obj *last, long n, bool force)
+{
+	long c = atomic_fetch_add_explicit(&d->count, n, memory_order_relaxed) + n;
+
+	if (tls_in_pass) {	/* from a reclaim callback: never nest a pass */
+		push_retired(d, first, last);
+		if (tls_in_pass == d)
+			tls_cb_retired += (unsigned long)n;
+		return;
+	}
+	if (c < (long)atomic_load_explicit(&d->trigger, memory_order_relaxed) && !force) {
+		push_retired(d, first, last);
+		return;
+	}
+	pthread_mutex_lock(&d->lock);
+	push_retired(d, first, last);
+	tls_in_pass = d;
+	if (force || atomic_load_explicit(&d->count, memory_order_relaxed) >=
+	    (long)atomic_load_explicit(&d->trigger, memory_order_relaxed))
+		scan_pass(d, tls_find(d), true);
+	tls_in_pass = NULL;
+	pthread_mutex_unlock(&d->lock);
+}
+
+/*
+ * The record a retiring thread keeps its retired objects on: its own,
+ * registered here on the thread's first retire into d if it never
+ * protected in d (the one allocation retire makes, once per thread and
+ * domain; without it the objects go to the shared list).
+ */
+static struct hazptr_rec_priv *retire_rec(struct hazptr_domain *d)
+{
+	struct hazptr_rec_priv *r = tls_find(d);
+	struct hazptr_rec *h;
+
+	if (r)
+		return r;
+	h = rec_get_slow(d);
+	return h ? rec_priv(h) : NULL;
+}
+
+/*
+ * The time-based trigger (hazptr_domain_set_delay()): every
+ * HAZPTR_DELAY_CHECK retires, read the clock; due once the delay has passed
+ * since this thread's last local pass (local mode) or the domain's last
+ * pass (shared mode).  r->since_check == HAZPTR_DELAY_CHECK tells the
+ * caller the shared-mode pass is forced.
+ */
+static bool delay_due(struct hazptr_domain *d, struct hazptr_rec_priv *r, bool local)
+{
+	uint64_t delay, last;
+
+	if (++r->since_check < HAZPTR_DELAY_CHECK)
+		return false;
+	delay = atomic_load_explicit(&d->delay_ns, memory_order_relaxed);
+	last = local ? r->last_scan_ns
+		     : atomic_load_explicit(&d->last_pass_ns, memory_order_relaxed);
+	if (delay && hazptr_now_ns_() - last >= delay)
+		return true;		/* since_check stays at the mark */
+	r->since_check = 0;
+	return false;
+}
+
+int hazptr_domain_set_delay(struct hazptr_domain *d, uint64_t ns)
+{
+	d = resolve(d);
+	atomic_store_explicit(&d->last_pass_ns, hazptr_now_ns_(), memory_order_relaxed);
+	atomic_store_explicit(&d->delay_ns, ns, memory_order_relaxed);
+	return 0;
+}
+
+/*
+ * Local mode: scan this thread's own list (first..., n objects) now.
+ * Objects are then reclaimed by the thread that retired them, with no
+ * shared write and no lock (see reclaim.c for why that matters).  The
+ * survivors go back on the record; a snapshot too large for the stack
+ * buffer sends the whole chain to the shared list instead.
+ */
+static void retire_local(struct hazptr_domain *d, struct hazptr_rec_priv *r,
+			 struct hazptr_obj *first, long n)
+{
+	struct hazptr_obj *keep, *keep_last;
+	long nkeep;
+
+	tls_in_pass = d;	/* callbacks' retires: shared list, no pass */
+	nkeep = local_pass(d, first, &keep, &keep_last);
+	if (atomic_load_explicit(&d->delay_ns, memory_order_relaxed))
+		r->last_scan_ns = hazptr_now_ns_();
+	r->since_check = 0;
+	tls_in_pass = NULL;
+	if (nkeep < 0) {	/* snapshot overflow */
+		struct hazptr_obj *last = first;
+
+		while (last->hp_next)
+			last = last->hp_next;
+		publish(d, first, last, n, false);
+		return;
+	}
+	if (!keep)
+		return;
+	if (cache_enter(r)) {
+		keep_last->hp_next = atomic_load_explicit(&r->rt_head, memory_order_relaxed);
+		atomic_store_explicit(&r->rt_head, keep, memory_order_relaxed);
+		atomic_store_explicit(&r->rt_n, atomic_load_explicit(&r->rt_n,
+				      memory_order_relaxed) + (unsigned int)nkeep,
+				      memory_order_relaxed);
+		cache_exit(r);
+	} else {		/* a cleanup is taking the caches */
+		publish(d, keep, keep_last, nkeep, false);
+	}
+}
+
 void hazptr_retire(struct hazptr_domain *d, struct hazptr_obj *obj,
 		   const void *addr, hazptr_reclaim_fn *reclaim)
 {
@@ -669,25 +688,53 @@ void hazptr_retire(struct hazptr_domain *d, struct hazptr_obj *obj,
 	d = resolve(d);
 	obj->hp_addr = addr;
 	obj->hp_reclaim = reclaim;
-	if (HAZPTR_RETIRE_BATCH > 1 && !tls_in_pass && (r = tls_find(d)) &&
+	obj->hp_owner = NULL;
+	if (HAZPTR_RETIRE_BATCH > 1 && !tls_in_pass && (r = retire_rec(d)) &&
 	    cache_enter(r)) {
 		unsigned int n = atomic_load_explicit(&r->rt_n, memory_order_relaxed) + 1;
+		unsigned int local = atomic_load_explicit(&d->local_limit, memory_order_relaxed);
 		struct hazptr_obj *first, *last;
 		long taken;
 
+		obj->hp_owner = r;
 		obj->hp_next = atomic_load_explicit(&r->rt_head, memory_order_relaxed);
 		atomic_store_explicit(&r->rt_head, obj, memory_order_relaxed);
-		if (n < HAZPTR_RETIRE_BATCH) {
+		if (n < (local ? local : HAZPTR_RETIRE_BATCH) && !delay_due(d, r, local)) {
 			atomic_store_explicit(&r->rt_n, n, memory_order_relaxed);
 			cache_exit(r);
 			return;
 		}
+		if (local) {
+			/* All of the cache, without walking it. */
+			atomic_store_explicit(&r->rt_head, NULL, memory_order_relaxed);
+			atomic_store_explicit(&r->rt_n, 0, memory_order_relaxed);
+			cache_exit(r);
+			retire_local(d, r, obj, n);
+			return;
+		}
 		taken = cache_take(r, &first, &last);
 		cache_exit(r);
-		publish(d, first, last, taken);
+		if (r->since_check == HAZPTR_DELAY_CHECK) {	/* delay_due() */
+			r->since_check = 0;
+			publish(d, first, last, taken, true);
+		} else {
+			publish(d, first, last, taken, false);
+		}
+		/* Once per batch: reclaim what passes found free among the
+		 * objects this thread retired (reclaim.c, hand-back). */
+		handback_drain(d, r);
 		return;
 	}
-	publish(d, obj, obj, 1);
+	publish(d, obj, obj, 1, false);
+}
+
+/* Reclaim every record's hand-back chain.  Caller holds d->lock. */
+static void drain_all(struct hazptr_domain *d)
+{
+	struct hazptr_rec_priv *r;
+
+	for_each_rec(d, r)
+		handback_drain(d, r);
 }
 
 int hazptr_cleanup(struct hazptr_domain *d)
@@ -699,11 +746,12 @@ int hazptr_cleanup(struct hazptr_domain *d)
 		return -EDEADLK;
 	pthread_mutex_lock(&d->lock);
 	tls_in_pass = d;
+	drain_all(d);
 	steal_caches(d);
 	do {
 		before = tls_cb_retired;
 		/* Repeat only for objects our own callbacks retired. */
-	} while (scan_pass(d) > 0 && tls_cb_retired != before);
+	} while (scan_pass(d, NULL, false) > 0 && tls_cb_retired != before);
 	tls_in_pass = NULL;
 	pthread_mutex_unlock(&d->lock);
 	return 0;
@@ -770,7 +818,7 @@ unsigned int hazptr_scan(struct hazptr_domain *d, const void *addr,
 				continue;
 			matches++;
 			if (on_match)
-				on_match(arg, &r->pub, i, (void *)addr);
+				on_match(arg, rec_handle(r), i, (void *)addr);
 		}
 	}
 	return matches;
@@ -789,13 +837,15 @@ int hazptr_domain_stats(struct hazptr_domain *d, struct hazptr_stats *st)
 	if (!st)
 		return -EINVAL;
 	d = resolve(d);
-	c = atomic_load_explicit(&d->count, memory_order_relaxed);
+	c = atomic_load_explicit(&d->count, memory_order_relaxed) +
+	    atomic_load_explicit(&d->deferred, memory_order_relaxed);
 	for_each_rec(d, r)
 		c += atomic_load_explicit(&r->rt_n, memory_order_relaxed);
 	nrec = atomic_load_explicit(&d->nrecords, memory_order_relaxed);
 	st->pending = c > 0 ? (uint64_t)c : 0;
 	st->reclaimed = atomic_load_explicit(&d->reclaimed, memory_order_relaxed);
 	st->scans = atomic_load_explicit(&d->scans, memory_order_relaxed);
+	st->handed_back = atomic_load_explicit(&d->handed_back, memory_order_relaxed);
 	st->threshold = atomic_load_explicit(&d->threshold, memory_order_relaxed);
 	st->records = nrec;
 	st->slots = nrec * HAZPTR_NR_SLOTS;
@@ -883,15 +933,18 @@ int hazptr_domain_destroy(struct hazptr_domain *d)
 		return -EINVAL;
 	if (tls_in_pass)
 		return -EDEADLK;
+	if (d->worker && hazptr_worker_stop(d) == -EDEADLK)
+		return -EDEADLK;
 	pthread_mutex_lock(&d->lock);
 	if (atomic_load_explicit(&d->nexplicit, memory_order_relaxed) || any_slot_busy(d)) {
 		pthread_mutex_unlock(&d->lock);
 		return -EBUSY;
 	}
 	tls_in_pass = d;
+	drain_all(d);
 	steal_caches(d);
 	do
-		freed = scan_pass(d);
+		freed = scan_pass(d, NULL, false);
 	while (freed && atomic_load_explicit(&d->retired, memory_order_acquire));
 	tls_in_pass = NULL;
 	if (atomic_load_explicit(&d->retired, memory_order_acquire)) {
@@ -930,6 +983,7 @@ int hazptr_domain_destroy(struct hazptr_domain *d)
  */
 static void atfork_prepare(void)
 {
+	hazptr_worker_atfork_prepare_();
 	pthread_mutex_lock(&g_lock);
 	for (struct hazptr_domain *d = g_domains; d; d = d->g_next)
 		if (d != tls_in_pass)
@@ -942,6 +996,7 @@ static void atfork_parent(void)
 		if (d != tls_in_pass)
 			pthread_mutex_unlock(&d->lock);
 	pthread_mutex_unlock(&g_lock);
+	hazptr_worker_atfork_parent_();
 }
 
 static bool on_tls_list(struct hazptr_rec_priv *r)
@@ -983,7 +1038,10 @@ static void atfork_child(void)
 		}
 		if (d != tls_in_pass)
 			pthread_mutex_unlock(&d->lock);
+		if (d->worker)
+			hazptr_worker_forget_(d);	/* its thread is not here */
 	}
 	pthread_mutex_unlock(&g_lock);
+	hazptr_worker_atfork_child_();
 	hazptr_fence_atfork_child_();
 }

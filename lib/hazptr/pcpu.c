@@ -129,10 +129,10 @@ struct hazptr_pcpu_slot *hazptr_pcpu_try_protect(struct hazptr_pcpu_domain *d,
 		 *   the updater's scan reads the slot empty while this CPU
 		 *   still reads the object as in use.
 		 * x86: a plain mov; the caller's smp_mb() is the locked op.
-		 * Under LAZYMM_TSAN: a release store, because ThreadSanitizer
-		 *   does not model the caller's fence as a release.
+		 * Under ThreadSanitizer (HAZPTR_TSAN_): a release store,
+		 *   because it does not model the caller's fence as a release.
 		 */
-#ifdef LAZYMM_TSAN
+#if HAZPTR_TSAN_
 		atomic_store_explicit(&s->ptr, addr, memory_order_release);
 #else
 		atomic_store_explicit(&s->ptr, addr, memory_order_relaxed);

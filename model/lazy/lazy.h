@@ -20,6 +20,11 @@
  *                  (flush_tlb_func() lazy eviction, leave_mm()); irqs off
  *   cleanup        __mmdrop(), before the pgd and the mm are freed; irqs on,
  *                  may send waiting IPIs
+ *   mmput_last     optional: __mmput(), mm_users is 0 (no new lazy user can
+ *                  appear, I7), after exit_mmap(), before the mm_users
+ *                  group's mmdrop(): the caller holds that mm_count
+ *                  reference; irqs on, on the CPU of the last mmput(),
+ *                  which may itself be lazy on the mm (exit_mm())
  */
 #ifndef LAZYMM_LAZY_H
 #define LAZYMM_LAZY_H
@@ -61,6 +66,7 @@ struct lazy_tlb_ops {
 	void (*drop_offline)(int dead_cpu, struct mm_struct *mm);
 	void (*left_lazy)(struct mm_struct *mm);            /* optional */
 	void (*cleanup)(struct mm_struct *mm);              /* cleanup_lazy_tlbs() */
+	void (*mmput_last)(struct mm_struct *mm);           /* optional, in __mmput() */
 	/* context_switch() kernel->user, irqs off, before switch_mm_irqs_off():
 	 * no correct scheme needs it (hazptr's clear-before-switch mutant does) */
 	void (*before_switch_mm)(struct mm_struct *lazy_mm);

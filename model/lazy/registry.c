@@ -5,13 +5,16 @@
 
 #include "lazy.h"
 
-extern const struct lazy_tlb_ops refcount_ops, shootdown_ops, hazptr_ops, tlbstate_ops, none_ops;
+extern const struct lazy_tlb_ops refcount_ops, shootdown_ops, hazptr_ops, tlbstate_ops, none_ops,
+	andy2020_ops, andy2022_ops;
 
 const struct lazy_tlb_ops *const lazy_schemes[] = {
 	&refcount_ops,
 	&shootdown_ops,
 	&hazptr_ops,
 	&tlbstate_ops,
+	&andy2020_ops,
+	&andy2022_ops,
 	&none_ops,
 	NULL,
 };

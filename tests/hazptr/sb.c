@@ -20,14 +20,17 @@
  *         src (as mmgrab_lazy_tlb() would); hazptr_pcpu_scan()
  *
  * Built normally, no round may show the forbidden outcome.  Built with
- * HAZPTR_TEST_BROKEN_READER (sb-broken.c, linked with lib-broken.o: no
- * reader fence, no membarrier, and the pcpu caller omits its fence) the
- * test passes only if the forbidden outcome IS observed within the
- * iteration bound: this shows the test can fail.
+ * SB_BROKEN_READER (sb-broken.c) the reader is this file's own
+ * broken_try_protect() -- relaxed store, compiler barrier, relaxed re-load,
+ * no fence -- against a HAZPTR_DOMAIN_FENCE domain (so the scanner does not
+ * call membarrier, which would fence the reader after all), and the pcpu
+ * caller omits its fence: the test passes only if the forbidden outcome IS
+ * observed within the iteration bound.  This shows the test can fail.  The
+ * library itself is the ordinary one: nothing in hazptr.h serves the test.
  */
 #include "common.h"
 
-#ifdef HAZPTR_TEST_BROKEN_READER
+#ifdef SB_BROKEN_READER
 #define EXPECT_FORBIDDEN 1
 #else
 #define EXPECT_FORBIDDEN 0
@@ -78,15 +81,35 @@ static void skew(uint64_t *seed)
 /* The pcpu caller's fence (mmgrab_lazy_tlb()'s smp_mb()). */
 static void caller_fence(void)
 {
-#if defined(HAZPTR_TEST_BROKEN_READER)
+#if defined(SB_BROKEN_READER)
 	atomic_signal_fence(memory_order_seq_cst);
-#elif defined(LAZYMM_TSAN)
+#elif HAZPTR_TSAN_
 	static _Thread_local _Atomic int w;
 
 	atomic_fetch_add_explicit(&w, 1, memory_order_seq_cst);
 #else
 	atomic_thread_fence(memory_order_seq_cst);
 #endif
+}
+
+/*
+ * hazptr_try_protect() with its ordering removed (broken build only):
+ * relaxed store -- a release store takes a lock under ThreadSanitizer, which
+ * would fence the reader after all -- compiler barrier, relaxed re-load.
+ * It writes the record's public slot as the inline fast path does.
+ */
+static bool broken_try_protect(struct hazptr_rec *r, void **ptr, void *_Atomic const *from)
+{
+	void *p = *ptr, *q;
+
+	atomic_store_explicit(&hazptr_rec_(r)->hp_slot[0], p, memory_order_relaxed);
+	atomic_signal_fence(memory_order_seq_cst);
+	q = atomic_load_explicit(from, memory_order_relaxed);
+	*ptr = q;
+	if (p == q)
+		return true;
+	atomic_store_explicit(&hazptr_rec_(r)->hp_slot[0], NULL, memory_order_relaxed);
+	return false;
 }
 
 struct shared {
@@ -129,7 +152,8 @@ static void *reader(void *arg)
 		if (sh->v == V_HP) {
 			void *p = &X;
 
-			sh->r1[i] = hazptr_try_protect(r, 0, &p, &src);
+			sh->r1[i] = EXPECT_FORBIDDEN ? broken_try_protect(r, &p, &src)
+						     : hazptr_try_protect(r, 0, &p, &src);
 			barrier();		/* scanner done */
 			hazptr_clear(r, 0);
 		} else {
@@ -246,7 +270,7 @@ int main(int argc, char **argv)
 			    "  skew of 0..P pause instructions (default: rotate ranges)",
 			    argv[0], MIN_ROUNDS);
 	}
-	dom = hazptr_domain_create(0);
+	dom = hazptr_domain_create(EXPECT_FORBIDDEN ? HAZPTR_DOMAIN_FENCE : 0);
 	pdom = hazptr_pcpu_domain_create(1, 1);
 	if (!dom || !pdom)
 		DIE("setup: %s", strerror(errno));

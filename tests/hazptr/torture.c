@@ -162,10 +162,26 @@ static void *writer(void *arg)
 	return NULL;
 }
 
+static bool many;	/* --many: readers use hazptr_protect_many() */
+
 static int read_once(struct hazptr_rec *r, unsigned int slot, uint64_t *seed, bool delays)
 {
-	struct tobj *p = HAZPTR_PROTECT(r, slot, &cur);
-	int age = atomic_load_explicit(&p->age, memory_order_relaxed), age2;
+	struct tobj *p, *p0 = NULL;
+	int age, age2;
+
+	if (many && slot + 1 < HAZPTR_NR_SLOTS) {
+		/* Two protections of `cur` in one call; both are checked. */
+		void *_Atomic const *srcs[2] = { (void *_Atomic const *)&cur,
+						 (void *_Atomic const *)&cur };
+		void *out[2];
+
+		hazptr_protect_many(r, slot, 2, srcs, out);
+		p0 = out[0];
+		p = out[1];
+	} else {
+		p = HAZPTR_PROTECT(r, slot, &cur);
+	}
+	age = atomic_load_explicit(&p->age, memory_order_relaxed);
 
 	if (delays) {
 		uint64_t x = t_rand(seed);
@@ -178,6 +194,13 @@ static int read_once(struct hazptr_rec *r, unsigned int slot, uint64_t *seed, bo
 		}
 	}
 	age2 = atomic_load_explicit(&p->age, memory_order_relaxed);
+	if (p0) {
+		int a0 = atomic_load_explicit(&p0->age, memory_order_relaxed);
+
+		hazptr_clear(r, slot + 1);	/* the caller clears `slot` */
+		if (a0 > age2 || a0 < 0)
+			age2 = a0;
+	}
 	return age2 > age || age2 < 0 ? age2 : age;
 }
 
@@ -290,12 +313,14 @@ static void *churn(void *arg)
 static void usage(const char *argv0)
 {
 	fprintf(stderr, "usage: %s [--reads N] [--min-seconds S] [--readers N] [--seconds MAX]\n"
-		"          [--seed S] [--busted]\n"
+		"          [--seed S] [--delay-us D] [--many] [--busted]\n"
 		"  --reads N        stop after N reads in total (default 10000000)\n"
 		"  --min-seconds S  but run at least S seconds (default 0)\n"
 		"  --readers N      looping reader threads (default 2)\n"
 		"  --seconds S      fail if the reads take longer than S (default 240)\n"
 		"  --seed S         reader seeds (default 1)\n"
+		"  --delay-us D     hazptr_domain_set_delay(D us): time-triggered passes\n"
+		"  --many           readers protect through hazptr_protect_many()\n"
 		"  --busted         reclaim at once instead of retiring: must FAIL\n", argv0);
 	exit(2);
 }
@@ -319,6 +344,8 @@ static uint64_t parse_u64(const char *argv0, const char *opt, const char *v)
 int main(int argc, char **argv)
 {
 	uint64_t seed = 1, max_s = 240, hist[NBUCKETS] = { 0 }, bad = 0, t0, ns;
+	uint64_t delay_us = 0;
+	bool delay_set = false;
 	pthread_t wt, st, ct;
 	struct sigaction sa;
 	struct hazptr_stats hs;
@@ -336,6 +363,10 @@ int main(int argc, char **argv)
 			seed = parse_u64(argv[0], argv[i], argv[i + 1]), i++;
 		else if (!strcmp(argv[i], "--min-seconds"))
 			min_ns = parse_u64(argv[0], argv[i], argv[i + 1]) * 1000000000ull, i++;
+		else if (!strcmp(argv[i], "--delay-us"))
+			delay_us = parse_u64(argv[0], argv[i], argv[i + 1]), i++, delay_set = true;
+		else if (!strcmp(argv[i], "--many"))
+			many = true;
 		else if (!strcmp(argv[i], "--busted"))
 			busted = true;
 		else
@@ -344,6 +375,8 @@ int main(int argc, char **argv)
 	if (nreaders < 1 || nreaders > 64)
 		usage(argv[0]);
 	dom = hazptr_domain_create(0);
+	if (dom && delay_set)
+		hazptr_domain_set_delay(dom, delay_us * 1000);
 	if (!dom)
 		DIE("hazptr_domain_create: %s", strerror(errno));
 	printf("hazptr torture: reads=%llu min_seconds=%llu readers=%u max_seconds=%llu "

@@ -127,30 +127,30 @@ static void test_protect(void)
 	atomic_init(&src, a);
 	p = hazptr_protect(r, 0, &src);
 	CHECK(p == a);
-	CHECK(atomic_load(&r->hp_slot[0]) == a);
+	CHECK(hazptr_slot_load(r, 0) == a);
 	hazptr_clear(r, 0);
-	CHECK(atomic_load(&r->hp_slot[0]) == NULL);
+	CHECK(hazptr_slot_load(r, 0) == NULL);
 
 	atomic_store(&src, NULL);
 	CHECK(hazptr_protect(r, 0, &src) == NULL);
-	CHECK(atomic_load(&r->hp_slot[0]) == NULL);
+	CHECK(hazptr_slot_load(r, 0) == NULL);
 
 	/* try_protect: success */
 	atomic_store(&src, b);
 	p = b;
 	CHECK(hazptr_try_protect(r, HAZPTR_NR_SLOTS - 1, &p, &src));
-	CHECK(p == b && atomic_load(&r->hp_slot[HAZPTR_NR_SLOTS - 1]) == b);
+	CHECK(p == b && hazptr_slot_load(r, HAZPTR_NR_SLOTS - 1) == b);
 	/* try_protect: failure clears the slot and reports the new value */
 	p = a;
 	CHECK(!hazptr_try_protect(r, HAZPTR_NR_SLOTS - 1, &p, &src));
-	CHECK(p == b && atomic_load(&r->hp_slot[HAZPTR_NR_SLOTS - 1]) == NULL);
+	CHECK(p == b && hazptr_slot_load(r, HAZPTR_NR_SLOTS - 1) == NULL);
 
 	/* reset publishes without validation */
 	hazptr_reset(r, 0, a);
-	CHECK(atomic_load(&r->hp_slot[0]) == a);
+	CHECK(hazptr_slot_load(r, 0) == a);
 	hazptr_clear_all(r);
 	for (unsigned int i = 0; i < HAZPTR_NR_SLOTS; i++)
-		CHECK(atomic_load(&r->hp_slot[i]) == NULL);
+		CHECK(hazptr_slot_load(r, i) == NULL);
 
 	/* typed wrapper */
 	atomic_init(&head, a);
@@ -195,7 +195,7 @@ static void test_protect_race(void)
 	for (int i = 0; i < iters; i++) {
 		void *p = hazptr_protect(r, 0, &flip_src);
 
-		CHECK(p == atomic_load(&r->hp_slot[0]));
+		CHECK(p == hazptr_slot_load(r, 0));
 		CHECK(p >= (void *)&flip_nodes[0] && p <= (void *)&flip_nodes[3]);
 	}
 	atomic_store(&flip_stop, 1);
@@ -251,7 +251,7 @@ static void test_rec_alloc(void)
 	hazptr_reset(x, 0, &v);
 	CHECK_EQ(hazptr_domain_destroy(d), -EBUSY);	/* x outstanding and busy */
 	hazptr_rec_free(x);
-	CHECK(atomic_load(&x->hp_slot[0]) == NULL);	/* cleared */
+	CHECK(hazptr_slot_load(x, 0) == NULL);	/* cleared */
 	CHECK_EQ(hazptr_domain_destroy(d), -EBUSY);	/* y outstanding */
 	/* Freed records are recycled, not reallocated. */
 	CHECK(hazptr_rec_alloc(d) == x);
@@ -521,7 +521,7 @@ static void test_thread_records(void)
 	t_join(t);
 	first = seen_rec;
 	CHECK(first != NULL && first != hazptr_rec_get(d));
-	CHECK(atomic_load(&first->hp_slot[0]) == NULL);	/* released at exit */
+	CHECK(hazptr_slot_load(first, 0) == NULL);	/* released at exit */
 	t_create(&t, get_rec_thread, d);
 	t_join(t);
 	CHECK(seen_rec == first);				/* recycled */

@@ -125,6 +125,11 @@ static bool cpu_idle_cond(int cpu) { return !atomic_load_explicit(&scc[cpu].busy
 static bool cpu_parked_cond(int cpu) { return atomic_load_explicit(&scc[cpu].parked, memory_order_acquire) != 0; }
 static bool ipi_queued_cond(int cpu) { return atomic_load_explicit(&cpu_of(cpu)->irq.queue, memory_order_acquire) != NULL; }
 /* cpu finished its action, or it is waiting for an IPI it sent */
+bool parked_or_idle_cond(int cpu)
+{
+	return cpu_parked_cond(cpu) || cpu_idle_cond(cpu);
+}
+
 bool idle_or_ipi_cond(int cpu)
 {
 	if (cpu_idle_cond(cpu))

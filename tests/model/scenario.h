@@ -39,6 +39,7 @@ int scenario_run_by_index(int i, const struct lazy_tlb_ops *ops, const char *mut
 extern int sc_preempt_to;          /* a preemption point moves the task here (-1: none) */
 bool sc_wait(const char *what, bool (*cond)(int), int arg);
 bool idle_or_ipi_cond(int cpu);    /* cpu finished, or waits for an IPI it sent */
+bool parked_or_idle_cond(int cpu); /* cpu parked at its break, or finished */
 void sc_post(int cpu, void (*fn)(void *), void *arg);
 void sc_do(int cpu, void (*fn)(void *), void *arg);
 void sc_break(int cpu, int point);

@@ -25,7 +25,7 @@ static void sc_run_while_parked(void (*fn)(void *), void *arg)
  * exits, leaving CPU 1 lazy on the mm; then CPU 1 starts switching to a
  * task of another process and parks at `point`.  CPU 0's thread is the
  * mm's last user. */
-static void park_lazy_cpu_switching(int point)
+static struct mm_struct *park_lazy_cpu_switching(int point)
 {
 	struct mm_struct *m = new_mm(false);
 	struct task_struct *t0 = new_user(m, true), *t1 = new_user(m, false);
@@ -37,6 +37,7 @@ static void park_lazy_cpu_switching(int point)
 	sc_break(1, point);
 	sc_post(1, act_switch_to, x);
 	sc_wait_parked(1);
+	return m;
 }
 
 /* CPU 1's task exits; each CPU then switches away from whatever it had
@@ -289,6 +290,74 @@ static int sc_switch_race(void)
 	return switch_window(SP_CTXSW_BEFORE_SWITCH_MM);
 }
 
+/* As switch_window(), but a khugepaged-like holder on CPU 2 keeps the mm
+ * past its last user's exit, CPU 0 leaves it, and the holder's mmdrop() on
+ * CPU 2 is the final one: a scheme whose exiting CPU keeps a reference of
+ * its own (refcount, andy2020, andy2022) is then freed while CPU 1 is still
+ * in the window. */
+static int switch_window_remote(int point)
+{
+	struct mm_struct *m;
+
+	sc_do(2, act_switch_to, new_kthread());
+	m = park_lazy_cpu_switching(point);
+	sc_do(2, act_mmgrab, m);               /* the holder's reference */
+	sc_do(0, act_exit, NULL);              /* the last user: mm_users -> 0 */
+	/* CPU 0 leaves m for a task that does not exit yet: a teardown now
+	 * could wait for CPU 1 (tlbstate IPIs every switching CPU) */
+	sc_do(0, act_switch_to, new_user(new_mm(true), true));
+	sc_post(2, act_mmdrop_atomic, m);      /* the final mmdrop */
+	sc_wait("cpu2 to finish or to wait for an IPI", idle_or_ipi_cond, 2);
+	sc_release(1);
+	sc_sync(1);
+	sc_sync(2);
+	sc_do(0, act_exit, NULL);
+	wind_down();
+	sc_run_fresh(2);
+	sc_do(2, act_exit, NULL);              /* the holder kthread */
+	return 0;
+}
+
+/* 13. switching-window with the final mmdrop() on a third CPU. */
+static int sc_switching_window_remote(void)
+{
+	return switch_window_remote(SP_SWITCH_MM_SWITCHING);
+}
+
+/* 14. switch-race with the final mmdrop() on a third CPU. */
+static int sc_switch_race_remote(void)
+{
+	return switch_window_remote(SP_CTXSW_BEFORE_SWITCH_MM);
+}
+
+/* 15. A teardown scan that found CPU 1 lazy on A is held (schemes with such
+ *     a scan at __mmput(): andy2020, andy2022) while CPU 1 leaves A for B,
+ *     whose only user exits there: CPU 1 is lazy on B and B is torn down.
+ *     Then A's scan acts on what it saw.  Schemes without the point run
+ *     the same steps without the hold. */
+static int sc_teardown_scan_race(void)
+{
+	struct mm_struct *a = new_mm(false), *b = new_mm(false);
+	struct task_struct *a0 = new_user(a, true), *a1 = new_user(a, false);
+	struct task_struct *b1 = new_user(b, true);
+
+	sc_do(0, act_switch_to, a0);
+	sc_do(1, act_switch_to, a1);
+	sc_do(1, act_exit, NULL);              /* CPU 1 lazy on A */
+	sc_break(0, SP_LAZY_SCAN_REMOTE);
+	sc_post(0, act_exit, NULL);            /* A's last user */
+	sc_wait("cpu0 to park in its scan or to finish", parked_or_idle_cond, 0);
+	sc_break(0, SP_NONE);
+	sc_do(1, act_switch_to, b1);           /* CPU 1 leaves A ... */
+	sc_do(1, act_exit, NULL);              /* ... B's last user: lazy on B */
+	sc_release(0);
+	sc_sync(0);
+	sc_do(1, act_walk, NULL);
+	for (int cpu = 0; cpu < 2; cpu++)
+		sc_run_fresh(cpu);
+	return 0;
+}
+
 /* 10. A page table is unmapped while another CPU is lazy on the mm with
  *     that table in its paging-structure cache: the freed_tables flush
  *     must reach the lazy CPU (it leaves the mm) before the table is freed. */
@@ -327,5 +396,8 @@ const struct scenario scenarios[] = {
 	{ "unmap-while-lazy", "a page table is freed while a lazy CPU has it cached", 2, false, true, sc_unmap_while_lazy },
 	{ "switching-window", "teardown while a CPU switching away has left mm_cpumask but CR3 still holds the mm", 2, false, true, sc_switching_window },
 	{ "switch-ldt-window", "teardown between loaded_mm = next and switch_ldt()'s read of prev", 2, false, true, sc_switch_ldt_window },
+	{ "switching-window-remote-free", "switching-window, the final mmdrop from a holder on a third CPU", 3, false, true, sc_switching_window_remote },
+	{ "switch-race-remote-free", "switch-race, the final mmdrop from a holder on a third CPU", 3, false, true, sc_switch_race_remote },
+	{ "teardown-scan-race", "a teardown scan holds a remote lazy CPU's state while that CPU moves to another dying mm", 2, false, true, sc_teardown_scan_race },
 };
 const int nr_scenarios = (int)ARRAY_SIZE(scenarios);

@@ -13,6 +13,10 @@
  *   shoot(me)            do_shoot_lazy_tlb()      IPI handler body, irqs off
  *   pre_switch_mm(me)    context_switch() just before switch_mm_irqs_off() (mutant hook)
  *   left_lazy(me)        flush_tlb_func() evicted this lazy CPU (x86), irqs off
+ *   mmput_last(me)       __mmput() after exit_mmap(), mm_users == 0 (Lutomirski's
+ *                        schemes turn lazy users into references there)
+ *   next_switch(me)      the CPU's next context switch after its script ends
+ *                        (andy2022's mmdrop_lazy() runs after every switch)
  *
  * The names are the kernel's (v6.11) and the C model's (model/sched.c, model/mm.c,
  * model/tlb.c; the hooks are struct lazy_tlb_ops in model/lazy/lazy.h).
@@ -36,6 +40,9 @@
  *                   sets it unless SHOOTDOWN_X86 (x86 v6.11 rules instead).
  *   STRICT_I2       also flag the v6.11 window in switch_mm_irqs_off() between
  *                   cpumask_clear_cpu(prev) and the CR3 write (see the docs).
+ *   CPUMASK_CLEAR_LATE  x86 switch_mm_irqs_off() clears this CPU's bit in
+ *                   mm_cpumask(prev) only after CR3 and switch_ldt() are done
+ *                   with prev (andy2020/andy2022 set it unless MUTANT_AS_POSTED).
  *   SWITCH_LDT_EARLY  read prev->context.ldt (switch_ldt()) before loaded_mm =
  *                   next is published, not after it as v6.11 does (tlbstate
  *                   sets it unless V611_SWITCH_LDT; see the docs).

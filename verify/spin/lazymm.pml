@@ -68,11 +68,13 @@ inline switch_mm_irqs_off(me, next)
 	:: prev != next ->
 		atomic {
 			/* Stop remote flushes for prev; start them for next (LOCK'd). */
+#ifndef CPUMASK_CLEAR_LATE
 			if
 			:: prev == MM -> smp_mb(me); mask = mask & ~(1 << me); sw_away[me] = true;
 				printf("cpu%d: cpumask_clear_cpu: out of mm_cpumask(MM), CR3 still MM\n", me)
 			:: else -> skip
 			fi;
+#endif
 			if
 			:: next == MM -> smp_mb(me); mask = mask | (1 << me);
 				printf("cpu%d: cpumask_set_cpu: in mm_cpumask(MM)\n", me)
@@ -98,6 +100,17 @@ inline switch_mm_irqs_off(me, next)
 		atomic {                /* switch_ldt(prev, next): prev->context.ldt */
 			printf("cpu%d: switch_ldt: reads prev (mm %d)\n", me, prev);
 			DEREF(prev)
+		}
+#endif
+#ifdef CPUMASK_CLEAR_LATE
+		/* the CPU leaves mm_cpumask(prev) only once CR3 and switch_ldt()
+		 * are done with prev (the correction Lutomirski's schemes need) */
+		atomic {
+			if
+			:: prev == MM -> smp_mb(me); mask = mask & ~(1 << me);
+				printf("cpu%d: cpumask_clear_cpu (late): out of mm_cpumask(MM)\n", me)
+			:: else -> skip
+			fi
 		}
 #endif
 	fi;
@@ -289,7 +302,7 @@ inline mmput(me)
 		printf("cpu%d: mmput: mm_users = %d\n", me, mm_users)
 	}
 	if
-	:: last -> last = false; exit_mmap(me); mmdrop(me)
+	:: last -> last = false; exit_mmap(me); mmput_last(me); mmdrop(me)
 	:: else -> skip
 	fi
 }
@@ -465,7 +478,7 @@ proctype cpu(byte me)
 	   /* ---- idle: run SMM's task (leaves the lazy mm) ---- */
 	   :: atomic { cur[me] == IDLE -> nx = UTS }
 	   /* ---- done: SMM's task runs here from now on ---- */
-	   :: atomic { cur[me] == UTS && ALL_DEAD && !holder -> ndone++ } ->
+	   :: atomic { cur[me] == UTS && ALL_DEAD && !holder -> next_switch(me); ndone++ } ->
 		break
 	   fi;
 	   if

@@ -64,4 +64,7 @@ inline pre_switch_mm(me) { skip }
 inline cleanup(me) { skip }
 inline shoot(me) { skip }
 
+inline mmput_last(me) { skip }
+inline next_switch(me) { skip }
+
 #include "lazymm.pml"

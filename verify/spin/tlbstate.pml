@@ -88,4 +88,7 @@ inline cleanup(me)
 #endif
 }
 
+inline mmput_last(me) { skip }
+inline next_switch(me) { skip }
+
 #include "lazymm.pml"

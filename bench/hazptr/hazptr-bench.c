@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * hazptr-bench.c - read-side and retire costs of libhazptr against an atomic
- * reference count, ConcurrencyKit's ck_hp and liburcu's memb and qsbr flavors.
+ * reference count, ConcurrencyKit's ck_hp and liburcu's memb and qsbr flavors,
+ * with the physical limit of the read side beside them: `bare`, the
+ * asymmetric-fence slot with no library around it (store, compiler barrier,
+ * re-load, clear).  Every read-side figure is also printed as its ratio to
+ * bare in the same run.
  *
  * Every (threads, workload) cell runs all implementations back to back, and
  * the whole sweep is repeated --samples times with the implementation order
@@ -12,12 +16,15 @@
  *
  * Workloads (ns per operation, per thread):
  *   protect  protect one shared object, read a field, release it
- *            (hazptr: protect + clear; refcount: inc + dec; ck_hp: load,
+ *            (bare: relaxed store to a per-thread slot, compiler barrier,
+ *            re-load until equal, read, store NULL -- the same loop as
+ *            hazptr_protect() with nothing of the library around it;
+ *            hazptr: protect + clear; refcount: inc + dec; ck_hp: load,
  *            set_fence, re-load, set NULL; urcu: read_lock, rcu_dereference,
  *            read_unlock; urcu-qsbr also reports a quiescent state every 64
  *            operations, which is included)
  *   list10   hand-over-hand over a shared 10-node list, per traversal
- *            (hazptr, ck_hp: two slots alternating; refcount: inc next, dec
+ *            (bare, hazptr, ck_hp: two slots alternating; refcount: inc next, dec
  *            previous; urcu: one read-side section around the traversal)
  *   retire   malloc an object and retire it; ns per object, including its
  *            reclamation (hazptr: hazptr_retire, passes at the threshold;
@@ -68,11 +75,12 @@ const char *__tsan_default_suppressions(void)
 #define LIST_LEN	10
 #define MAX_THREADS	256
 
-enum impl { I_HZ_MB, I_HZ_FENCE, I_REF, I_CK, I_MEMB, I_QSBR, NIMPL };
+enum impl { I_BARE, I_HZ_MB, I_HZ_FENCE, I_REF, I_CK, I_MEMB, I_QSBR, NIMPL };
 enum workload { W_PROTECT, W_LIST, W_RETIRE, NWORK };
 
 static const char *const impl_name[NIMPL] = {
-	"hazptr-membarrier", "hazptr-fence", "refcount", "ck_hp", "urcu-memb", "urcu-qsbr",
+	"bare", "hazptr-membarrier", "hazptr-fence", "refcount", "ck_hp", "urcu-memb",
+	"urcu-qsbr",
 };
 static const char *const work_name[NWORK] = { "protect", "list10", "retire" };
 
@@ -85,13 +93,14 @@ struct bobj {
 	struct hazptr_obj hp;
 };
 
-struct cobj {
+struct cobj {			/* 40 bytes, as struct robj below */
 	long val;
 	struct cobj *next;
 	ck_hp_hazard_t ckh;
 };
 
 struct worker {
+	void *_Atomic bare[2];		/* bare: this thread's two slots */
 	pthread_t tid;
 	unsigned int id;
 	struct hazptr_rec *hz[2];	/* membarrier domain, fence domain */
@@ -151,7 +160,46 @@ static void *xmalloc(size_t n)
 		ops += BATCH;						\
 	}
 
+/* Whether impl runs workload: bare is a read side only. */
+static bool applies(enum impl im, enum workload wl)
+{
+	return im != I_BARE || wl != W_RETIRE;
+}
+
 /* ---- protect ---- */
+
+/*
+ * The limit: what hazptr_protect() must do at the least in membarrier mode.
+ * Publish p (a plain store to a slot only this thread writes), a compiler
+ * barrier (the scanner's membarrier() supplies the rest), re-load the source
+ * and retry until it still holds p.  No record, no mode, no library.
+ */
+static inline void *bare_protect(void *_Atomic *slot, void *_Atomic const *src)
+{
+	void *p = atomic_load_explicit(src, memory_order_relaxed), *q;
+
+	for (;;) {
+		atomic_store_explicit(slot, p, memory_order_relaxed);
+		atomic_signal_fence(memory_order_seq_cst);
+		q = atomic_load_explicit(src, memory_order_acquire);
+		if (q == p)
+			return q;
+		p = q;
+	}
+}
+
+static uint64_t protect_bare(struct worker *w)
+{
+	long sink = 0;
+
+	LOOP(
+		struct bobj *p = bare_protect(&w->bare[0], (void *_Atomic const *)&g_obj);
+		sink += p->val;
+		atomic_store_explicit(&w->bare[0], NULL, memory_order_release);
+	)
+	w->sink += (uint64_t)sink;
+	return ops;
+}
 
 static uint64_t protect_hazptr(struct worker *w, struct hazptr_rec *r)
 {
@@ -239,6 +287,25 @@ static uint64_t protect_qsbr(struct worker *w)
 }
 
 /* ---- list10 ---- */
+
+static uint64_t list_bare(struct worker *w)
+{
+	long sink = 0;
+
+	LOOP(
+		unsigned int s = 0;
+		struct bobj *p = bare_protect(&w->bare[0], (void *_Atomic const *)&g_head);
+		while (p) {
+			sink += p->val;
+			s ^= 1;
+			p = bare_protect(&w->bare[s], (void *_Atomic const *)&p->next);
+		}
+		atomic_store_explicit(&w->bare[0], NULL, memory_order_release);
+		atomic_store_explicit(&w->bare[1], NULL, memory_order_release);
+	)
+	w->sink += (uint64_t)sink;
+	return ops;
+}
 
 static uint64_t list_hazptr(struct worker *w, struct hazptr_rec *r)
 {
@@ -330,9 +397,22 @@ static uint64_t list_qsbr(struct worker *w)
 
 /* ---- retire ---- */
 
-static void bobj_reclaim(struct hazptr_obj *h)
+/*
+ * Retired objects carry the same payload (one long) plus each library's
+ * own header: struct hazptr_obj (32 bytes) here, ck_hp_hazard_t and a
+ * next pointer (32) in struct cobj, which urcu uses too: 40 bytes each, one
+ * malloc size class.  (struct bobj, with the list and refcount fields, was
+ * 56: a larger size class and working set, which cost hazptr about 8 ns
+ * per object against ck_hp.)
+ */
+struct robj {
+	long val;
+	struct hazptr_obj hp;
+};
+
+static void robj_reclaim(struct hazptr_obj *h)
 {
-	free((char *)h - offsetof(struct bobj, hp));
+	free((char *)h - offsetof(struct robj, hp));
 }
 
 static void cobj_destroy(void *p)
@@ -344,9 +424,9 @@ static uint64_t retire_hazptr(struct worker *w, struct hazptr_domain *d)
 {
 	(void)w;
 	LOOP(
-		struct bobj *o = xmalloc(sizeof(*o));
+		struct robj *o = xmalloc(sizeof(*o));
 		o->val = k_;
-		hazptr_retire(d, &o->hp, o, bobj_reclaim);
+		hazptr_retire(d, &o->hp, o, robj_reclaim);
 	)
 	return ops;
 }
@@ -406,6 +486,7 @@ static uint64_t run_one(struct worker *w, enum impl im, enum workload wl)
 	switch (wl) {
 	case W_PROTECT:
 		switch (im) {
+		case I_BARE: return protect_bare(w);
 		case I_HZ_MB: return protect_hazptr(w, w->hz[0]);
 		case I_HZ_FENCE: return protect_hazptr(w, w->hz[1]);
 		case I_REF: return protect_ref(w);
@@ -417,6 +498,7 @@ static uint64_t run_one(struct worker *w, enum impl im, enum workload wl)
 		break;
 	case W_LIST:
 		switch (im) {
+		case I_BARE: return list_bare(w);
 		case I_HZ_MB: return list_hazptr(w, w->hz[0]);
 		case I_HZ_FENCE: return list_hazptr(w, w->hz[1]);
 		case I_REF: return list_ref(w);
@@ -667,8 +749,9 @@ static void usage(FILE *f)
 		"  --seconds S       total measuring time, split over all cells (default 30)\n"
 		"  --samples N       samples per cell, median reported (default 5)\n"
 		"  --threads LIST    comma-separated thread counts 1..%d (default 1,2)\n"
-		"  --impls LIST      subset of: hazptr-membarrier,hazptr-fence,refcount,\n"
-		"                    ck_hp,urcu-memb,urcu-qsbr (default all)\n"
+		"  --impls LIST      subset of: bare,hazptr-membarrier,hazptr-fence,\n"
+		"                    refcount,ck_hp,urcu-memb,urcu-qsbr (default all;\n"
+		"                    bare has no retire row)\n"
 		"  --workloads LIST  subset of: protect,list10,retire (default all)\n"
 		"  --help            this text\n", MAX_THREADS);
 }
@@ -787,7 +870,8 @@ int main(int argc, char **argv)
 			maxthr = threads[t];
 	for (int im = 0; im < NIMPL; im++)
 		for (int wl = 0; wl < NWORK; wl++)
-			ncells += (impls >> im & 1) && (works >> wl & 1);
+			ncells += (impls >> im & 1) && (works >> wl & 1) &&
+				  applies((enum impl)im, (enum workload)wl);
 	ncells *= nthreads;
 	sample_ns = seconds > 0 ? (uint64_t)(seconds * 1e9 / (ncells * samples)) : 20000000u;
 	if (sample_ns < 1000000)
@@ -832,7 +916,8 @@ int main(int argc, char **argv)
 				for (int k = 0; k < NIMPL; k++) {
 					int im = (k + (int)s) % NIMPL;	/* rotate the order */
 
-					if ((impls >> im & 1) && (works >> wl & 1))
+					if ((impls >> im & 1) && (works >> wl & 1) &&
+					    applies((enum impl)im, (enum workload)wl))
 						RES(im, wl, t, s) = measure((enum impl)im,
 							(enum workload)wl, threads[t], sample_ns);
 				}
@@ -848,8 +933,8 @@ int main(int argc, char **argv)
 	if (csv)
 		printf("impl,threads,workload,ns_per_op\n");
 	else
-		printf("%-8s %7s  %-18s %10s  %s\n", "workload", "threads", "impl", "ns/op",
-		       "ratio to hazptr-membarrier");
+		printf("%-8s %7s  %-18s %10s  %8s  %9s\n", "workload", "threads", "impl",
+		       "ns/op", "x bare", "x hazptr");
 	for (unsigned int t = 0; t < nthreads; t++) {
 		for (int wl = 0; wl < NWORK; wl++) {
 			double med[NIMPL] = { 0 };
@@ -857,32 +942,36 @@ int main(int argc, char **argv)
 			if (!(works >> wl & 1))
 				continue;
 			for (int im = 0; im < NIMPL; im++) {
-				if (!(impls >> im & 1))
+				if (!(impls >> im & 1) || !applies((enum impl)im, (enum workload)wl))
 					continue;
 				qsort(&RES(im, wl, t, 0), samples, sizeof(double), cmp_double);
 				med[im] = RES(im, wl, t, samples / 2);
 			}
 			for (int im = 0; im < NIMPL; im++) {
-				if (!(impls >> im & 1))
+				char vbare[16] = "-", vhz[16] = "-";
+
+				if (!(impls >> im & 1) || !applies((enum impl)im, (enum workload)wl))
 					continue;
 				if (csv) {
 					printf("%s,%u,%s,%.3f\n", impl_name[im], threads[t],
 					       work_name[wl], med[im]);
-				} else if (impls & 1) {
-					printf("%-8s %7u  %-18s %10.2f  %6.2f\n", work_name[wl],
-					       threads[t], impl_name[im], med[im],
-					       med[im] / med[I_HZ_MB]);
-				} else {
-					printf("%-8s %7u  %-18s %10.2f\n", work_name[wl],
-					       threads[t], impl_name[im], med[im]);
+					continue;
 				}
+				/* Ratios within this run only: a read-side row
+				 * against bare, every row against hazptr. */
+				if (med[I_BARE] > 0)
+					snprintf(vbare, sizeof(vbare), "%.2f", med[im] / med[I_BARE]);
+				if (med[I_HZ_MB] > 0)
+					snprintf(vhz, sizeof(vhz), "%.2f", med[im] / med[I_HZ_MB]);
+				printf("%-8s %7u  %-18s %10.2f  %8s  %9s\n", work_name[wl],
+				       threads[t], impl_name[im], med[im], vbare, vhz);
 			}
 		}
 	}
-	if (!csv && (impls & 1)) {
-		printf("(median of %u samples of %.0f ms; ratio > 1: slower than "
-		       "hazptr-membarrier; retire: ns per object incl. reclaim)\n",
-		       samples, sample_ns / 1e6);
+	if (!csv) {
+		printf("(median of %u samples of %.0f ms; ratio > 1: slower than bare "
+		       "or hazptr-membarrier, same run; retire: ns per object incl. "
+		       "reclaim)\n", samples, sample_ns / 1e6);
 		machine_line(stdout, "after run: ");
 	}
 

@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* features.c against lib-shared.o (local mode off). */
+#include "features.c"
