@@ -66,6 +66,8 @@ int tmpl_read(const char *path, struct tmpl_set *ts, char *err, size_t errlen);
 double tmpl_get(const struct tmpl_set *ts, const char *scheme, enum tmpl_path path,
 		const char *counter);
 bool tmpl_has_scheme(const struct tmpl_set *ts, const char *scheme);
+/* A counter the simulator does not know how to charge, or NULL. */
+const char *tmpl_unknown_counter(const struct tmpl_set *ts);
 /* A teardown counter at N CPUs with K lazy: a + b*N + c*K fitted on the
  * first three configurations; *resid is the misfit on the fourth. */
 double tmpl_teardown(const struct tmpl_set *ts, const char *scheme, enum tmpl_path path,
@@ -136,7 +138,7 @@ struct sim_scheme {
 	const char *name;
 	/* per path: RMWs on the mm's lines, fences, local stores, CR3 ... */
 	double rmw_count[TP_NR], rmw_cpumask[TP_NR], rmw_other[TP_NR], fences[TP_NR];
-	double stores[TP_NR], loads[TP_NR], cr3[TP_NR], cr3_flush[TP_NR];
+	double stores[TP_NR], loads[TP_NR], cr3[TP_NR], cr3_flush[TP_NR], rmw_local[TP_NR];
 	double locks_rq[TP_NR], locks_pi[TP_NR];
 };
 int sim_scheme_from(const struct tmpl_set *ts, const char *name, struct sim_scheme *s);

@@ -56,6 +56,8 @@ static double path_cost(const struct machine *m, const struct sim_point *p,
 	c += (tget(ts, scheme, path, "rmw_mm_cpumask", n, k) + tget(ts, scheme, path, "rmw_tlb_gen", n, k)) *
 	     (remote + p->rmw);
 	c += tget(ts, scheme, path, "smp_mb", n, k) * p->fence;
+	c += tget(ts, scheme, path, "rmw_cpu_local", n, k) * p->rmw;
+	c += tget(ts, scheme, path, "rmw_mm_count", n, k) * (remote + p->rmw);
 	c += tget(ts, scheme, path, "cr3_writes", n, k) * p->cr3;
 	c += tget(ts, scheme, path, "cr3_flushing", n, k) * p->cr3_flush;
 	if (ipis)

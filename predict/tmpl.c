@@ -153,6 +153,33 @@ double tmpl_teardown(const struct tmpl_set *ts, const char *scheme, enum tmpl_pa
 
 /* A scheme's per-path costs for the simulator (what each counter means:
  * extract.c; how the simulator charges it: sim.c). */
+/* Every counter a template may hold, and whether the simulator charges it
+ * (the rest are bookkeeping: switch types, IPI receipts, teardowns ...).
+ * A counter not listed here makes the templates unusable: a new model
+ * counter must be given a cost before it can silently cost nothing. */
+static const char *const known_counters[] = {
+	"cs_user_user", "cs_user_kernel", "cs_kernel_user", "cs_kernel_kernel",
+	"rmw_mm_count", "rmw_mm_cpumask", "rmw_tlb_gen", "rmw_mm_users", "rmw_cpu_local",
+	"sched_locks", "sched_locks_rq", "stores_shared_read", "smp_mb", "cr3_writes",
+	"cr3_flushing", "ipi_sent", "ipi_received", "ipi_nothing_to_do", "ipi_teardown",
+	"ipi_flush", "ipi_wait_rounds", "tlb_flushes", "flush_skipped_lazy", "lazy_evictions",
+	"slots_scanned", "page_walks", "round_trips", "store_is_lazy", "store_loaded_mm",
+	"store_hazard_slot", "load_tlb_gen", "mmdrop_teardowns", NULL,
+};
+
+const char *tmpl_unknown_counter(const struct tmpl_set *ts)
+{
+	for (int i = 0; i < ts->nr; i++) {
+		bool ok = false;
+
+		for (int k = 0; known_counters[k] && !ok; k++)
+			ok = !strcmp(known_counters[k], ts->e[i].counter);
+		if (!ok)
+			return ts->e[i].counter;
+	}
+	return NULL;
+}
+
 int sim_scheme_from(const struct tmpl_set *ts, const char *name, struct sim_scheme *sc)
 {
 	if (!tmpl_has_scheme(ts, name))
@@ -169,6 +196,11 @@ int sim_scheme_from(const struct tmpl_set *ts, const char *name, struct sim_sche
 		sc->stores[p] = tmpl_get(ts, name, tp, "store_is_lazy") +
 				tmpl_get(ts, name, tp, "store_loaded_mm") +
 				tmpl_get(ts, name, tp, "store_hazard_slot");
+		/* stores a scheme counts without naming the line: local stores */
+		if (tmpl_get(ts, name, tp, "stores_shared_read") > sc->stores[p])
+			sc->stores[p] = tmpl_get(ts, name, tp, "stores_shared_read");
+		/* a LOCK'd RMW on a line only this CPU writes (andy2020's xchg) */
+		sc->rmw_local[p] = tmpl_get(ts, name, tp, "rmw_cpu_local");
 		sc->loads[p] = tmpl_get(ts, name, tp, "load_tlb_gen");
 		sc->cr3[p] = tmpl_get(ts, name, tp, "cr3_writes");
 		sc->cr3_flush[p] = tmpl_get(ts, name, tp, "cr3_flushing");
