@@ -39,7 +39,7 @@ enum tmpl_path {
 };
 extern const char *const tmpl_path_names[TP_NR];
 
-#define TMPL_TD_CONFIGS 4
+#define TMPL_TD_CONFIGS 6
 extern const int tmpl_td_configs[TMPL_TD_CONFIGS][2];    /* { N, K } */
 
 struct tmpl_entry {
@@ -68,8 +68,9 @@ double tmpl_get(const struct tmpl_set *ts, const char *scheme, enum tmpl_path pa
 bool tmpl_has_scheme(const struct tmpl_set *ts, const char *scheme);
 /* A counter the simulator does not know how to charge, or NULL. */
 const char *tmpl_unknown_counter(const struct tmpl_set *ts);
-/* A teardown counter at N CPUs with K lazy: a + b*N + c*K fitted on the
- * first three configurations; *resid is the misfit on the fourth. */
+/* A teardown counter at N CPUs with K lazy: a + b*N + c*K + d*[K = N-1]
+ * fitted on the first four configurations; resid[0..1] (NULL: not wanted)
+ * get the misfits on the last two. */
 double tmpl_teardown(const struct tmpl_set *ts, const char *scheme, enum tmpl_path path,
 		     const char *counter, int n, int k, double *resid);
 
