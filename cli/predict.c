@@ -415,6 +415,11 @@ static int cmd_predict(int argc, char **argv)
 		fprintf(stderr, "lazymm predict: %s\n", err);
 		return EXIT_USAGE;
 	}
+	if (tmpl_unknown_counter(&ts)) {
+		fprintf(stderr, "lazymm predict: %s: counter '%s' has no cost in the simulator: give it one in predict/tmpl.c\n",
+			tpath, tmpl_unknown_counter(&ts));
+		return EXIT_USAGE;
+	}
 	/* the baseline (refcount) and the limit (none), as the registry names them */
 	if (sim_scheme_from(&ts, lazy_role_scheme(LAZY_BASELINE), &rc) ||
 	    sim_scheme_from(&ts, lazy_role_scheme(LAZY_LIMIT), &none)) {

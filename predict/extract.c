@@ -286,9 +286,15 @@ static int extract_teardown(const struct lazy_tlb_ops *ops, struct tmpl_set *ts,
 	return lazy_safe(ops) && v ? -1 : 0;
 }
 
-/* The teardown configurations: the simulator fits a + b*N + c*K per
- * counter on the first three and the fourth checks the fit. */
-const int tmpl_td_configs[TMPL_TD_CONFIGS][2] = { { 4, 1 }, { 4, 3 }, { 8, 3 }, { 8, 7 } };
+/* The teardown configurations: the simulator fits a + b*N + c*K + d*[K = N-1]
+ * per counter on the first four (two with every other CPU lazy, two
+ * without), and the last two check the fit, one of each kind.  The
+ * indicator term is there because a scheme may skip work when every CPU
+ * it visits is lazy (andy2022 returns no unused references then). */
+const int tmpl_td_configs[TMPL_TD_CONFIGS][2] = {
+	{ 4, 1 }, { 4, 3 }, { 8, 3 }, { 8, 7 },         /* the fit */
+	{ 8, 5 }, { 6, 5 },                             /* the checks */
+};
 
 int tmpl_extract(struct tmpl_set *ts)
 {

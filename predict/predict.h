@@ -39,7 +39,7 @@ enum tmpl_path {
 };
 extern const char *const tmpl_path_names[TP_NR];
 
-#define TMPL_TD_CONFIGS 4
+#define TMPL_TD_CONFIGS 6
 extern const int tmpl_td_configs[TMPL_TD_CONFIGS][2];    /* { N, K } */
 
 struct tmpl_entry {
@@ -66,8 +66,11 @@ int tmpl_read(const char *path, struct tmpl_set *ts, char *err, size_t errlen);
 double tmpl_get(const struct tmpl_set *ts, const char *scheme, enum tmpl_path path,
 		const char *counter);
 bool tmpl_has_scheme(const struct tmpl_set *ts, const char *scheme);
-/* A teardown counter at N CPUs with K lazy: a + b*N + c*K fitted on the
- * first three configurations; *resid is the misfit on the fourth. */
+/* A counter the simulator does not know how to charge, or NULL. */
+const char *tmpl_unknown_counter(const struct tmpl_set *ts);
+/* A teardown counter at N CPUs with K lazy: a + b*N + c*K + d*[K = N-1]
+ * fitted on the first four configurations; resid[0..1] (NULL: not wanted)
+ * get the misfits on the last two. */
 double tmpl_teardown(const struct tmpl_set *ts, const char *scheme, enum tmpl_path path,
 		     const char *counter, int n, int k, double *resid);
 
@@ -136,7 +139,7 @@ struct sim_scheme {
 	const char *name;
 	/* per path: RMWs on the mm's lines, fences, local stores, CR3 ... */
 	double rmw_count[TP_NR], rmw_cpumask[TP_NR], rmw_other[TP_NR], fences[TP_NR];
-	double stores[TP_NR], loads[TP_NR], cr3[TP_NR], cr3_flush[TP_NR];
+	double stores[TP_NR], loads[TP_NR], cr3[TP_NR], cr3_flush[TP_NR], rmw_local[TP_NR];
 	double locks_rq[TP_NR], locks_pi[TP_NR];
 };
 int sim_scheme_from(const struct tmpl_set *ts, const char *name, struct sim_scheme *s);

@@ -243,7 +243,8 @@ static void q_template(struct sim *s, struct seq *q, enum tmpl_path p, int old_m
 		if (mm >= 0)
 			q_line(q, s->l_mask + mm, true);
 	}
-	q_work(q, sc->fences[p] * pt->fence + sc->stores[p] * pt->store + sc->loads[p] * pt->load +
+	q_work(q, sc->fences[p] * pt->fence + sc->rmw_local[p] * pt->rmw +
+		  sc->stores[p] * pt->store + sc->loads[p] * pt->load +
 		  sc->cr3[p] * pt->cr3 + sc->cr3_flush[p] * pt->cr3_flush);
 }
 

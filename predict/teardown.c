@@ -3,7 +3,8 @@
  * on a machine with N CPUs, K of them lazy on the dying mm.
  *
  * The operation counts come from the templates (extract.c: recorded at
- * N = 4, 8 and fitted as a + b*N + c*K, checked on a fourth point); the
+ * N = 4, 6, 8 and fitted as a + b*N + c*K + d*[K = N-1], checked on two
+ * more points); the
  * costs from the machine file:
  *   - a wait for a round of IPIs (smp_call_function_single() waits for one
  *     CPU, on_each_cpu_mask() for all it sent to): ipi_ns each;
@@ -56,6 +57,8 @@ static double path_cost(const struct machine *m, const struct sim_point *p,
 	c += (tget(ts, scheme, path, "rmw_mm_cpumask", n, k) + tget(ts, scheme, path, "rmw_tlb_gen", n, k)) *
 	     (remote + p->rmw);
 	c += tget(ts, scheme, path, "smp_mb", n, k) * p->fence;
+	c += tget(ts, scheme, path, "rmw_cpu_local", n, k) * p->rmw;
+	c += tget(ts, scheme, path, "rmw_mm_count", n, k) * (remote + p->rmw);
 	c += tget(ts, scheme, path, "cr3_writes", n, k) * p->cr3;
 	c += tget(ts, scheme, path, "cr3_flushing", n, k) * p->cr3_flush;
 	if (ipis)

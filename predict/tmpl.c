@@ -133,26 +133,63 @@ bool tmpl_has_scheme(const struct tmpl_set *ts, const char *scheme)
 }
 
 /*
- * v = a + b*N + c*K through configurations 0..2: (4,1), (4,3), (8,3).
- *   c = (v1 - v0) / 2,  b = (v2 - v1) / 4,  a = v0 - 4b - c.
+ * v = a + b*N + c*K + d*[K = N-1] through configurations 0..3:
+ * (4,1) and (8,3) without the indicator, (4,3) and (8,7) with it.
+ *   (8,3) - (4,1):  4b + 2c = v2 - v0
+ *   (8,7) - (4,3):  4b + 4c = v3 - v1
+ * so c = ((v3 - v1) - (v2 - v0)) / 2, b = (v2 - v0 - 2c) / 4,
+ * a = v0 - 4b - c, d = v1 - a - 4b - 3c.  resid[0..1]: the misses at the
+ * two check configurations (4 and 5).
  */
 double tmpl_teardown(const struct tmpl_set *ts, const char *scheme, enum tmpl_path path,
 		     const char *counter, int n, int k, double *resid)
 {
-	double v[TMPL_TD_CONFIGS], a, b, c;
+	double v[TMPL_TD_CONFIGS], a, b, c, d;
 
 	for (int i = 0; i < TMPL_TD_CONFIGS; i++)
 		v[i] = lookup(ts, scheme, path, tmpl_td_configs[i][0], tmpl_td_configs[i][1], counter);
-	c = (v[1] - v[0]) / (tmpl_td_configs[1][1] - tmpl_td_configs[0][1]);
-	b = (v[2] - v[1]) / (tmpl_td_configs[2][0] - tmpl_td_configs[1][0]);
-	a = v[0] - b * tmpl_td_configs[0][0] - c * tmpl_td_configs[0][1];
+	c = ((v[3] - v[1]) - (v[2] - v[0])) / 2;
+	b = (v[2] - v[0] - 2 * c) / 4;
+	a = v[0] - 4 * b - c;
+	d = v[1] - a - 4 * b - 3 * c;
 	if (resid)
-		*resid = v[3] - (a + b * tmpl_td_configs[3][0] + c * tmpl_td_configs[3][1]);
-	return a + b * n + c * k;
+		for (int i = 4; i < TMPL_TD_CONFIGS; i++) {
+			int cn = tmpl_td_configs[i][0], ck = tmpl_td_configs[i][1];
+
+			resid[i - 4] = v[i] - (a + b * cn + c * ck + (ck == cn - 1 ? d : 0));
+		}
+	return a + b * n + c * k + (k == n - 1 ? d : 0);
 }
 
 /* A scheme's per-path costs for the simulator (what each counter means:
  * extract.c; how the simulator charges it: sim.c). */
+/* Every counter a template may hold, and whether the simulator charges it
+ * (the rest are bookkeeping: switch types, IPI receipts, teardowns ...).
+ * A counter not listed here makes the templates unusable: a new model
+ * counter must be given a cost before it can silently cost nothing. */
+static const char *const known_counters[] = {
+	"cs_user_user", "cs_user_kernel", "cs_kernel_user", "cs_kernel_kernel",
+	"rmw_mm_count", "rmw_mm_cpumask", "rmw_tlb_gen", "rmw_mm_users", "rmw_cpu_local",
+	"sched_locks", "sched_locks_rq", "stores_shared_read", "smp_mb", "cr3_writes",
+	"cr3_flushing", "ipi_sent", "ipi_received", "ipi_nothing_to_do", "ipi_teardown",
+	"ipi_flush", "ipi_wait_rounds", "tlb_flushes", "flush_skipped_lazy", "lazy_evictions",
+	"slots_scanned", "page_walks", "round_trips", "store_is_lazy", "store_loaded_mm",
+	"store_hazard_slot", "load_tlb_gen", "mmdrop_teardowns", NULL,
+};
+
+const char *tmpl_unknown_counter(const struct tmpl_set *ts)
+{
+	for (int i = 0; i < ts->nr; i++) {
+		bool ok = false;
+
+		for (int k = 0; known_counters[k] && !ok; k++)
+			ok = !strcmp(known_counters[k], ts->e[i].counter);
+		if (!ok)
+			return ts->e[i].counter;
+	}
+	return NULL;
+}
+
 int sim_scheme_from(const struct tmpl_set *ts, const char *name, struct sim_scheme *sc)
 {
 	if (!tmpl_has_scheme(ts, name))
@@ -169,6 +206,11 @@ int sim_scheme_from(const struct tmpl_set *ts, const char *name, struct sim_sche
 		sc->stores[p] = tmpl_get(ts, name, tp, "store_is_lazy") +
 				tmpl_get(ts, name, tp, "store_loaded_mm") +
 				tmpl_get(ts, name, tp, "store_hazard_slot");
+		/* stores a scheme counts without naming the line: local stores */
+		if (tmpl_get(ts, name, tp, "stores_shared_read") > sc->stores[p])
+			sc->stores[p] = tmpl_get(ts, name, tp, "stores_shared_read");
+		/* a LOCK'd RMW on a line only this CPU writes (andy2020's xchg) */
+		sc->rmw_local[p] = tmpl_get(ts, name, tp, "rmw_cpu_local");
 		sc->loads[p] = tmpl_get(ts, name, tp, "load_tlb_gen");
 		sc->cr3[p] = tmpl_get(ts, name, tp, "cr3_writes");
 		sc->cr3_flush[p] = tmpl_get(ts, name, tp, "cr3_flushing");
