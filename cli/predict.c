@@ -62,6 +62,7 @@ struct opts {
 	bool wl[3], mode[WM_NR], csv, json, band, quick, extract, fit;
 	int tasks[MAX_TASKS], ntasks;
 	const char *schemes[MAX_SCHEMES];
+	char scheme_names[MAX_SCHEMES][32];     /* what schemes[] points at */
 	int nschemes;
 	enum placement placement;
 	uint64_t seed;
@@ -135,6 +136,7 @@ static void on_opt(void *st, int id, const char *opt, const char *val)
 		ps->wl_set = true;
 		for (int k = 0; k < n; k++)
 			o->wl[cli_choice(self(), opt, items[k], wls)] = true;
+		free(v);
 		break;
 	case O_MODE:
 		v = strdup(val);
@@ -142,18 +144,24 @@ static void on_opt(void *st, int id, const char *opt, const char *val)
 		ps->mode_set = true;
 		for (int k = 0; k < n; k++)
 			o->mode[cli_choice(self(), opt, items[k], modes)] = true;
+		free(v);
 		break;
 	case O_TASKS:
 		v = strdup(val);
 		o->ntasks = split(v, items, MAX_TASKS, opt);
 		for (int k = 0; k < o->ntasks; k++)
 			o->tasks[k] = (int)cli_u64(self(), opt, items[k], 1, 8192);
+		free(v);
 		break;
 	case O_SCHEMES:
 		v = strdup(val);
-		o->nschemes = split(v, (char **)o->schemes, MAX_SCHEMES, opt);
-		for (int k = 0; k < o->nschemes; k++)
-			cli_scheme(self(), o->schemes[k]);
+		o->nschemes = split(v, items, MAX_SCHEMES, opt);
+		for (int k = 0; k < o->nschemes; k++) {
+			cli_scheme(self(), items[k]);   /* a registry name: exits 2 otherwise */
+			snprintf(o->scheme_names[k], sizeof(o->scheme_names[k]), "%s", items[k]);
+			o->schemes[k] = o->scheme_names[k];
+		}
+		free(v);
 		break;
 	case O_CSV: o->csv = true; break;
 	case O_JSON: o->json = true; break;

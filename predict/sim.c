@@ -401,7 +401,7 @@ static bool sibling_busy(const struct sim *s, int h)
 {
 	int smt = s->c->m->smt, base = h - h % smt;
 
-	for (int i = 0; i < smt; i++)
+	for (int i = 0; i < smt && base + i < s->nhw; i++)   /* sim_one_line() runs fewer */
 		if (base + i != h && !s->hw[base + i].idle)
 			return true;
 	return false;
