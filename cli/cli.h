@@ -31,6 +31,7 @@ struct torture_params {
 	enum lm_ipi_mode ipi_mode;
 	bool quiet;
 	int max_reports;
+	bool hotplug;                 /* CPUs go offline and online while it runs */
 };
 struct torture_result {
 	uint64_t violations;
@@ -38,6 +39,7 @@ struct torture_result {
 	uint64_t switches;
 	double elapsed;
 	double first_violation_s;     /* -1 if none */
+	uint64_t hotplug_cycles;
 	bool hung;
 };
 int torture_run(const struct torture_params *p, struct torture_result *r, FILE *out);

@@ -9,6 +9,7 @@ static void torture_usage(FILE *out)
 	fprintf(out,
 		"usage: lazymm torture [--scheme NAME] [--mutant NAME] [--cpus N] [--seconds S]\n"
 		"                      [--seed X] [--flush ipi|broadcast] [--ipi signal|poll]\n"
+		"                      [--hotplug]\n"
 		"  --scheme NAME   lazy-mm tracking scheme (default refcount; 'lazymm schemes')\n"
 		"  --mutant NAME   a deliberately broken variant of the scheme ('lazymm mutants')\n"
 		"  --cpus N        simulated CPUs, 1..%d (default 2); more than the host's cores\n"
@@ -19,11 +20,14 @@ static void torture_usage(FILE *out)
 		"                  broadcast: INVLPGB/PV-like, no IPIs, lazy CPUs keep the mm\n"
 		"  --ipi MODE      signal: IPIs interrupt anywhere irqs are on (default);\n"
 		"                  poll: delivered only at irq-enable points and waits\n"
+		"  --hotplug       CPUs other than 0 go offline and come back all the time\n"
+		"                  (take_cpu_down, the offline window, idle_task_exit,\n"
+		"                  finish_cpu, bring-up); needs --cpus 2 or more\n"
 		"Exit status: 0 with no violation and nothing leaked; 1 otherwise; 2 bad usage.\n",
 		NR_CPUS_MAX);
 }
 
-enum { T_SCHEME, T_MUTANT, T_CPUS, T_SECONDS, T_SEED, T_FLUSH, T_IPI };
+enum { T_SCHEME, T_MUTANT, T_CPUS, T_SECONDS, T_SEED, T_FLUSH, T_IPI, T_HOTPLUG };
 
 static const struct cli_opt torture_opts[] = {
 	{ "--scheme", NULL, true, T_SCHEME },
@@ -33,6 +37,7 @@ static const struct cli_opt torture_opts[] = {
 	{ "--seed", NULL, true, T_SEED },
 	{ "--flush", NULL, true, T_FLUSH },
 	{ "--ipi", NULL, true, T_IPI },
+	{ "--hotplug", NULL, false, T_HOTPLUG },
 	{ NULL, NULL, false, 0 },
 };
 
@@ -65,6 +70,9 @@ static void torture_opt(void *st, int id, const char *opt, const char *val)
 	case T_IPI:
 		p->ipi_mode = cli_choice(C, opt, val, ipis) ? IPI_POLL : IPI_SIGNAL;
 		break;
+	case T_HOTPLUG:
+		p->hotplug = true;
+		break;
 	}
 }
 
@@ -80,6 +88,8 @@ static int cmd_torture(int argc, char **argv)
 	p.ipi_mode = IPI_POLL;      /* TSAN defers signals to its own safe points */
 #endif
 	cli_parse(&cli_torture, torture_opts, false, argc, argv, torture_opt, &p);
+	if (p.hotplug && p.cpus < 2)
+		cli_usage_error(&cli_torture, "--hotplug needs --cpus 2 or more (CPU 0 stays online)");
 	if (p.mutant)
 		cli_mutant(&cli_torture, p.ops, p.mutant);
 	if (torture_run(&p, &r, stdout) != 0)
@@ -89,6 +99,8 @@ static int cmd_torture(int argc, char **argv)
 	       (unsigned long long)r.violations);
 	if (r.first_violation_s >= 0)
 		printf(", first after %.3f s", r.first_violation_s);
+	if (p.hotplug)
+		printf(", %llu hotplug cycles", (unsigned long long)r.hotplug_cycles);
 	printf("\n");
 	for (int i = 0; i < INV_NR; i++)
 		if (r.per_inv[i])

@@ -38,6 +38,7 @@ struct tt_prog {
 	bool maps;
 	struct lm_pipe *in, *out;
 	bool sent;
+	struct mm_struct *using;   /* a kworker preempted inside kthread_use_mm() */
 };
 
 /* The run's state: lm_run()'s argument (tts()), no file-scope state. */
@@ -283,11 +284,29 @@ static enum step_result umh_step(struct task_struct *tsk)
  * no other kworker can empty the slot and drop the last reference between
  * this one's load and its pin.  Once pinned, mm_users keeps the mm.
  */
+/* The rest of a kworker's use of mm, after kthread_use_mm(). */
+static void kworker_use_rest(struct mm_struct *mm)
+{
+	touch_user_memory(mm);
+	kthread_unuse_mm(mm);
+	mmput(mm);              /* may be the last user */
+}
+
 static enum step_result kworker_step(struct task_struct *tsk)
 {
+	struct tt_prog *pr = tsk->prog;
 	int i = (int)rnd(TT_KSLOTS);
 	struct mm_struct *mm;
 	bool pinned = false;
+
+	if (pr->using) {
+		/* preempted (maybe moved) before kthread_use_mm()'s lazy drop,
+		 * which its continuation ran: go on where it stopped */
+		mm = pr->using;
+		pr->using = NULL;
+		kworker_use_rest(mm);
+		return STEP_CONTINUE;
+	}
 
 	if (lm_stopping()) {
 		/* the shutdown sweep: every slot emptied, its reference dropped */
@@ -323,10 +342,11 @@ static enum step_result kworker_step(struct task_struct *tsk)
 	kslots_unlock();
 	if (pinned) {
 		sim_point(SP_KTHREAD_USE_AFTER_GET);
-		kthread_use_mm(mm);
-		touch_user_memory(mm);
-		kthread_unuse_mm(mm);
-		mmput(mm);              /* may be the last user */
+		if (kthread_use_mm(mm)) {
+			pr->using = mm;         /* mm_users keeps it */
+			return STEP_YIELD;
+		}
+		kworker_use_rest(mm);
 	}
 	if (rnd(4) == 0)
 		return lm_sleep_for(tsk, rnd(20000));
@@ -430,13 +450,14 @@ static void tt_run(void *arg)
 	uint64_t end;
 
 	if (!p->quiet)
-		fprintf(a->out, "torture: scheme %s%s%s, %d CPUs (%s), %.1f s, seed %llu, flush %s, ipi %s\n",
+		fprintf(a->out, "torture: scheme %s%s%s, %d CPUs (%s), %.1f s, seed %llu, flush %s, ipi %s%s\n",
 			p->ops->name, p->mutant ? " mutant " : "", p->mutant ? p->mutant : "",
 			p->cpus, lm.pinned ? "pinned" : p->cpus > lm_host_cpus() ?
 			"NOT pinned: more simulated CPUs than host cores (oversubscribed)" : "not pinned",
 			p->seconds, (unsigned long long)p->seed,
 			p->flush_mode == FLUSH_IPI ? "ipi" : "broadcast",
-			p->ipi_mode == IPI_SIGNAL ? "signal" : "poll");
+			p->ipi_mode == IPI_SIGNAL ? "signal" : "poll",
+			p->hotplug ? ", hotplug cycling" : "");
 	end = tts()->t0 + (uint64_t)(p->seconds * 1e9);
 	while (lm_now_ns() < end && !lm_aborted())
 		sleep_ns(5000000);
@@ -452,9 +473,14 @@ static void tt_report(void *arg)
 	r->switches = lm_total(CNT_CS_USER_USER) + lm_total(CNT_CS_USER_KERNEL) +
 		      lm_total(CNT_CS_KERNEL_USER) + lm_total(CNT_CS_KERNEL_KERNEL);
 	tt_first_violation();
+	r->hotplug_cycles = lm_hotplug_cycles();
 	if (!a->p->quiet) {
 		struct lm_teardown td;
 
+		if (a->p->hotplug)
+			fprintf(a->out, "hotplug: %llu offline/online cycles, %llu teardown waits for a dying CPU\n",
+				(unsigned long long)lm_hotplug_cycles(),
+				(unsigned long long)lm_total(CNT_WAIT_DYING));
 		fprintf(a->out, "counters:\n");
 		lm_print_counters(a->out);
 		lm_teardown_stats(&td);
@@ -493,6 +519,7 @@ int torture_run(const struct torture_params *p, struct torture_result *r, FILE *
 		.reuse_addresses = true,
 		.debug_shoot_lazies = true,
 		.pin = true,
+		.hotplug = p->hotplug,
 		.max_reports = p->max_reports ? p->max_reports : 4,
 	};
 	struct tt_state *t = NULL;

@@ -43,6 +43,8 @@
 	X(CNT_SPEC_WALK, "page_walks") \
 	X(CNT_ROUND_TRIP, "round_trips")                /* workload progress (ping-pong round trips, cycles) */ \
 	X(CNT_TASK_STEP, "task_steps") \
+	X(CNT_CPU_DOWN, "cpu_down")                     /* take_cpu_down() (hotplug cycling) */ \
+	X(CNT_WAIT_DYING, "teardown_waits_dying_cpu")   /* a teardown waited for a CPU in the offline window */ \
 	/* CNT_STORE_SHARED split by line, for the predictor's templates */ \
 	/* (counted in addition to CNT_STORE_SHARED) */ \
 	X(CNT_ST_IS_LAZY, "store_is_lazy")              /* this CPU's cpu_tlbstate_shared.is_lazy */ \
@@ -51,7 +53,9 @@
 	X(CNT_LD_TLB_GEN, "load_tlb_gen")               /* loads of mm->context.tlb_gen */ \
 	X(CNT_MMDROP, "mmdrop_teardowns")               /* __mmdrop() calls */ \
 	X(CNT_LOCK_RQ, "sched_locks_rq")                /* of CNT_LOCK: runqueue locks (the rest: pi_lock) */ \
-	X(CNT_IPI_WAIT_ROUND, "ipi_wait_rounds")        /* waits for a round of IPIs (one IPI latency each) */
+	X(CNT_IPI_WAIT_ROUND, "ipi_wait_rounds")        /* waits for a round of IPIs (one IPI latency each) */ \
+	X(CNT_IBPB, "ibpb")                             /* indirect_branch_prediction_barrier() in cond_mitigation() */ \
+	X(CNT_MEMBARRIER, "membarrier_calls")           /* membarrier(PRIVATE_EXPEDITED) calls */
 
 enum lm_counter {
 	LM_COUNTERS(LM_ENUM_ENTRY)

@@ -69,6 +69,8 @@ static void harness_tick(struct lm_cpu *c)
 
 	if (hc->nr_timers)
 		fire_timers(hc);
+	if (lm.cfg.hotplug)
+		lm_hotplug_tick(c);
 	if (h.drv->tick)
 		h.drv->tick(c);
 }
@@ -165,6 +167,7 @@ int lm_run(const struct lm_config *cfg, const struct lm_driver *drv, void *arg, 
 	memset(&h.td, 0, sizeof(h.td));
 	memset(h.td_tab, 0, sizeof(h.td_tab));
 
+	lm_hotplug_reset();
 	err = lm_machine_init(cfg);
 	if (err) {
 		fprintf(stderr, "lazymm %s: machine init failed (%s)\n", drv->name, strerror(-err));
@@ -196,6 +199,8 @@ int lm_run(const struct lm_config *cfg, const struct lm_driver *drv, void *arg, 
 	}
 	if (drv->run)
 		drv->run(arg);
+	if (lm.cfg.hotplug && !lm_aborted())
+		lm_hotplug_quiesce();
 	lm_stop_tasks();
 	if (!lm_aborted())
 		lm_machine_offline_all();

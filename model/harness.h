@@ -137,4 +137,15 @@ uint64_t lm_cpu_thread_ns(int i);
 /* The least CPU time any simulated CPU's thread had since since[]. */
 uint64_t lm_least_cpu_since(const uint64_t *since);
 
+/* ---- CPU hotplug cycling (cfg.hotplug; hotplug.c, model/cpu.c) ---- */
+
+/* The harness calls these: CPU 0's tick plays the controlling CPU; after
+ * driver.run, lm_hotplug_quiesce() brings every CPU back online (bounded)
+ * before the tasks stop. */
+void lm_hotplug_reset(void);
+void lm_hotplug_tick(struct lm_cpu *c);
+int lm_hotplug_quiesce(void);
+/* Offline/online cycles completed (read after the run). */
+uint64_t lm_hotplug_cycles(void);
+
 #endif /* LAZYMM_HARNESS_H */

@@ -20,15 +20,27 @@
  *   I7  INV_RESURRECT  no use of an mm begins after its mm_users reached 0;
  *                      a teardown that finds a CPU using the mm for real
  *                      is an I7 violation in every scheme
+ *   I9  INV_MEMBARRIER a full barrier between every store membarrier()
+ *                      reads (rq->curr, tsk->mm) and the next user access
+ *                      or mm_cid load; membarrier()'s own barriers and
+ *                      IPIs; rq->membarrier_state follows the mm (membarrier.c)
  *   I10 INV_IRQ        no waiting IPI with irqs off
+ *   I11 INV_SELF       the teardown covers the CPU that runs it: after
+ *                      cleanup_lazy_tlbs(), the CPU running __mmdrop() no
+ *                      longer has the mm loaded
+ *   I12 INV_CONTEXT    the final __mmdrop() runs in task context with irqs
+ *                      on (preemption may be off: khugepaged drops under a
+ *                      spinlock), and what a scheme's cleanup does there is
+ *                      allowed in that context (no preemptible-only step)
+ *   I13 INV_IBPB       no switch between two different address spaces on a
+ *                      CPU without an IBPB (cond_mitigation(), tlb.c)
+ *   I14 INV_ACTIVE_MM  __mmdrop() never frees current->active_mm (its
+ *                      WARN_ON_ONCE), and no switch back to a freed active_mm
  *       INV_LEAK       every object the run allocated is freed at its end
  *       INV_HANG       every bounded wait completed
  *
- * I8, I9, I11 and I12 are requirements the documentation names without a
- * checker of their own: I8 (ABA) is the generation check of I1-I3; I9
- * (membarrier's full barriers), I11 (the teardown covers the exiting CPU
- * itself) and I12 (the final __mmdrop()'s calling context) are argued in
- * docs/schemes.md and docs/kernel.md, not checked yet.
+ * I8 is a requirement the documentation names without a checker of its
+ * own: I8 (ABA) is the generation check of I1-I3.
  */
 #ifndef LAZYMM_INVARIANTS_H
 #define LAZYMM_INVARIANTS_H
@@ -45,7 +57,12 @@
 	X(INV_CPUMASK, "I5-cpumask", "a CPU using an mm is in its mm_cpumask") \
 	X(INV_ONE_LAZY, "I6-lazy-accounting", "lazy tracking covers every lazy CPU, one lazy mm per CPU") \
 	X(INV_RESURRECT, "I7-resurrection", "no use of an mm begins after its mm_users reached 0") \
+	X(INV_MEMBARRIER, "I9-membarrier", "a full barrier between each store membarrier() reads and user space; membarrier()'s own barriers") \
 	X(INV_IRQ, "I10-irq-context", "no waiting IPI with irqs off") \
+	X(INV_SELF, "I11-teardown-self", "the teardown covers the CPU running __mmdrop() itself") \
+	X(INV_CONTEXT, "I12-final-drop-context", "the final __mmdrop() runs in task context, irqs on; its cleanup needs nothing more (not preemption)") \
+	X(INV_IBPB, "I13-ibpb-skipped", "no switch between two different address spaces without an IBPB") \
+	X(INV_ACTIVE_MM, "I14-active-mm-freed", "no mm is freed (or switched back to) while current->active_mm names it") \
 	X(INV_LEAK, "leak", "every object of the run is freed at its end") \
 	X(INV_HANG, "hang", "every bounded wait completes")
 

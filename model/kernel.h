@@ -38,6 +38,21 @@ void idle_task_exit(void);
 void finish_cpu(int dead_cpu);
 int select_task_rq(struct task_struct *p, int hint);
 
+/* cpu.c - kernel/cpu.c: hot-unplug and hot-plug while running */
+void set_cpu_online(int cpu, bool online);
+int cpuhp_fallback_cpu(int cpu);
+void take_cpu_down(void);
+void cpuhp_idle_dead(void);
+void cpuhp_bringup(void);
+bool cpuhp_step(struct lm_cpu *c);
+bool cpu_is_dead(int cpu);
+void cpuhp_bp_sync_dead(int cpu);
+bool cpu_is_up(int cpu);
+void cpu_down_request(int cpu);
+void cpu_up_request(int cpu);
+void cpuhp_wait_dying(int cpu);
+void lockdep_assert_preemption_enabled(const char *site);
+
 /* tlb.c - arch/x86/mm/tlb.c */
 void enter_lazy_tlb(struct mm_struct *mm, struct task_struct *tsk);
 void switch_mm_irqs_off(struct mm_struct *unused, struct mm_struct *next, struct task_struct *tsk);
@@ -66,9 +81,27 @@ void mmdrop_lazy_tlb(struct mm_struct *mm);
 void mmdrop_lazy_tlb_sched(struct mm_struct *mm);
 void exit_mm(void);
 int exec_mmap(struct mm_struct *mm);
-void kthread_use_mm(struct mm_struct *mm);
+int kthread_use_mm(struct mm_struct *mm);
 void kthread_unuse_mm(struct mm_struct *mm);
 int do_mmap(struct mm_struct *mm);
 void do_munmap(struct mm_struct *mm);
+
+/* membarrier.c - kernel/sched/membarrier.c (and the checker of I9) */
+int membarrier_private_expedited(void);
+void membarrier_register_private_expedited(struct mm_struct *mm);
+void membarrier_switch_mm(struct rq *rq, struct mm_struct *prev_mm, uint32_t prev_gen,
+			  struct mm_struct *next_mm);
+void membarrier_update_current_mm(struct mm_struct *next_mm);
+void membarrier_exec_mmap(struct mm_struct *mm);
+void membarrier_note_curr_store(struct rq *rq, struct task_struct *prev, struct task_struct *next);
+void membarrier_note_mm_store(void);
+void membarrier_user_access(void);
+void membarrier_violation_here(const char *site);
+
+/* efi.c - arch/x86/platform/efi/efi_64.c: a temporary mm */
+extern struct mm_struct efi_mm;
+void efi_mm_init(void);
+void efi_enter_mm(void);
+void efi_leave_mm(void);
 
 #endif /* LAZYMM_KERNEL_H */

@@ -100,6 +100,7 @@ int lm_machine_init(const struct lm_config *cfg)
 	init_mm.pgd = &init_pgd;
 	atomic_store_explicit(&init_mm.id, 0, memory_order_relaxed);
 	init_mm.ctx_id = 0;          /* ctx_ids of real mms start at 1 */
+	efi_mm_init();
 
 	if (posix_memalign((void **)&lm.cpus, LM_CACHELINE,
 			   sizeof(struct lm_cpu) * (size_t)lm.cfg.nr_cpus))
@@ -117,6 +118,9 @@ int lm_machine_init(const struct lm_config *cfg)
 		sched_init_cpu(c);
 		lm_this = NULL;
 	}
+	atomic_store_explicit(&lm.cpu_online_mask,
+			      lm.cfg.nr_cpus >= 64 ? ~0ull : (1ull << lm.cfg.nr_cpus) - 1,
+			      memory_order_relaxed);
 	if (lm.cfg.mutant) {
 		const struct lazy_mutant *m = lazy_find_mutant(lm.cfg.ops, lm.cfg.mutant);
 
@@ -133,6 +137,12 @@ int lm_machine_init(const struct lm_config *cfg)
 		lm.x86.cpumask_clear_late = false;
 	if (lm_mutated(LM_MUT_SWITCH_LDT_LATE))
 		lm.x86.switch_ldt_early = false;
+	if (lm_mutated(LM_MUT_IRQS_ON_ACTIVATE_MM))
+		lm.x86.irqs_off_activate_mm = false;
+	if (lm_mutated(LM_MUT_IBPB_MM_POINTER))
+		lm.x86.ibpb_ctx_id = false;
+	if (lm_mutated(LM_MUT_EFI_LEAVE_ACTIVE_MM))
+		lm.x86.efi_leave_init_mm = false;
 	if (lm.cfg.ops->init && lm.cfg.ops->init() != 0) {
 		init_failed(false);
 		return -ENOMEM;

@@ -30,6 +30,7 @@ struct lm_config {
 	bool debug_shoot_lazies;          /* DEBUG_VM_SHOOT_LAZIES: shootdown's check round */
 	bool pin;                         /* pin CPU threads to host cores */
 	uint64_t switch_work_ns;          /* extra work per context switch (bench calibration) */
+	bool hotplug;                     /* CPU 0 cycles the others offline/online (harness.h) */
 	uint64_t wait_timeout_ns;         /* bound on every model wait */
 	int max_reports;                  /* violations printed in full */
 };
@@ -50,6 +51,15 @@ struct lm_x86_order {
 	bool cpumask_clear_late;
 	bool switch_ldt_early;
 	bool irqs_off_activate_mm;
+	/* cond_mitigation() compares the never-reused ctx_id instead of the
+	 * raw mm pointer in cpu_tlbstate.last_user_mm_spec: needed by every
+	 * scheme that frees an mm while a CPU that ran it idles (I13) */
+	bool ibpb_ctx_id;
+	/* efi_enter_mm() in a kernel thread gives its lazy mm up (as
+	 * kthread_use_mm() does) and efi_leave_mm() returns to init_mm, not to
+	 * current->active_mm, which nothing keeps alive meanwhile (the kernel
+	 * series' efi_64.c change) */
+	bool efi_leave_init_mm;
 };
 
 /*
@@ -63,6 +73,19 @@ enum {
 	LM_MUT_NO_LAZY_RETURN_MB   = 1u << 1,  /* no smp_mb() on the lazy return */
 	LM_MUT_CPUMASK_CLEAR_EARLY = 1u << 2,  /* clears lm.x86.cpumask_clear_late */
 	LM_MUT_SWITCH_LDT_LATE     = 1u << 3,  /* clears lm.x86.switch_ldt_early */
+	LM_MUT_IRQS_ON_ACTIVATE_MM = 1u << 8,  /* clears lm.x86.irqs_off_activate_mm */
+	LM_MUT_KTHREAD_USE_IRQS_ON = 1u << 9,  /* kthread_use_mm() switches with irqs on */
+	LM_MUT_DROP_IRQS_OFF       = 1u << 10, /* finish_task_switch() drops before irqs on */
+	LM_MUT_NO_DYING_WAIT       = 1u << 11, /* a teardown does not wait for a dying CPU */
+	LM_MUT_NO_SYNC_DEAD        = 1u << 12, /* the controller takes a dying CPU for dead */
+	/* the barriers membarrier and mm_cid need (I9, membarrier.c) */
+	LM_MUT_NO_MB_AFTER_MMGRAB  = 1u << 4,  /* smp_mb__after_mmgrab() a no-op although the grab has no atomic */
+	LM_MUT_NO_CID_MB           = 1u << 5,  /* switch_mm_cid(): no smp_mb() on kernel->user */
+	LM_MUT_MB_NO_ENTRY_MB      = 1u << 6,  /* membarrier(): no smp_mb() before reading rq->curr */
+	LM_MUT_MB_NO_EXIT_MB       = 1u << 7,  /* membarrier(): no smp_mb() after the IPIs */
+	LM_MUT_MB_IPI_NO_MB        = 1u << 13, /* ipi_mb() without its smp_mb() */
+	LM_MUT_IBPB_MM_POINTER     = 1u << 14, /* clears lm.x86.ibpb_ctx_id */
+	LM_MUT_EFI_LEAVE_ACTIVE_MM = 1u << 15, /* clears lm.x86.efi_leave_init_mm */
 };
 #define LM_MUT_SCHEME(n) (1ull << (16 + (n)))
 
@@ -95,6 +118,7 @@ struct lm_machine {
 	bool pinned;
 	_Atomic int phase;                   /* PHASE_* */
 	_Atomic int nr_offline;
+	_Atomic uint64_t cpu_online_mask;    /* cpu_online_mask (NR_CPUS_MAX == 64) */
 	uint64_t mutations;                  /* LM_MUT_* of the selected mutant */
 	struct lm_x86_order x86;             /* the scheme's, less what a mutant undid */
 	struct lm_hooks hooks;
@@ -115,6 +139,14 @@ static inline struct task_struct *get_current(void)
 	return lm_this->rq.current_task;
 }
 #define current get_current()
+
+/* cpu_online(): the CPU is in cpu_online_mask.  seq_cst: the second half of
+ * the sender's in_call ; read mask  against the dying CPU's clear ; read
+ * in_call [pair:cpu-online] (cpu.c, take_cpu_down()). */
+static inline bool cpu_online(int cpu)
+{
+	return (atomic_load_explicit(&lm.cpu_online_mask, memory_order_seq_cst) >> cpu) & 1;
+}
 
 /* Is a mutation of the selected mutant on? */
 static inline bool lm_mutated(uint64_t m)
@@ -152,21 +184,41 @@ static inline int lm_phase_set(int ph)
 	return old;
 }
 
-/* smp_mb(): a counted full barrier; also satisfies rq->mb_pending. */
+/*
+ * A full barrier executed on this CPU (smp_mb(), a LOCK'd RMW, a CR3
+ * write): the membarrier checker's bookkeeping (I9, membarrier.c).  `seq`
+ * has one writer, this CPU (an IPI handler runs on it too): a plain
+ * load/store pair, never a LOCK'd increment on the fence path.
+ */
+static inline void lm_full_barrier_done(void)
+{
+	struct lm_cpu *c = lm_this;
+
+	if (!c)
+		return;
+	atomic_store_explicit(&c->mb.seq, atomic_load_explicit(&c->mb.seq, memory_order_relaxed) + 1,
+			      memory_order_release);
+	if (c->rq.mb_pending) {
+		c->rq.mb_pending = false;
+		atomic_store_explicit(&c->mb.curr_unfenced, 0, memory_order_release);
+	}
+	c->mb.user_unfenced = false;
+	c->mb.exit_pending = false;
+}
+
+/* smp_mb(): a counted full barrier. */
 static inline void smp_mb(void)
 {
 	lm_fence();
 	count_event(CNT_FENCE);
-	if (lm_this)
-		lm_this->rq.mb_pending = false;
+	lm_full_barrier_done();
 }
 
 /* A LOCK'd RMW is a full barrier on x86: note it for membarrier. */
 static inline void note_locked_op(enum lm_counter c)
 {
 	count_event(c);
-	if (lm_this)
-		lm_this->rq.mb_pending = false;
+	lm_full_barrier_done();
 }
 
 /* machine.c - bring-up and shutdown (the harness, harness.h, drives them) */

@@ -198,16 +198,32 @@ void __mmdrop(struct mm_struct *mm)
 	int ph = lm_phase_set(PH_MMDROP);
 
 	count_event(CNT_MMDROP);
+	/* I12: the final drop runs in task context with irqs on, wherever
+	 * it happens (finish_task_switch() drops after local_irq_enable(),
+	 * finish_cpu() on the controller, a khugepaged-like holder under a
+	 * spinlock: preemption may be off, irqs may not). */
+	if (irqs_disabled() || atomic_load_explicit(&lm_this->irq.in_irq, memory_order_relaxed))
+		lm_violation(INV_CONTEXT, mm_id(mm), atomic_load_explicit(&mm->gen, memory_order_relaxed),
+			     "cpu%d: final __mmdrop() of mm%d with irqs off or in an interrupt",
+			     lm_this->cpu, mm_id(mm));
+	/* __mmdrop()'s WARN_ON_ONCE(mm == current->active_mm): after the
+	 * scheme's cleanup, below, nobody may name the mm any more (I14). */
 	sim_point_mm(SP_MMDROP_BEFORE_CLEANUP, mm);
 	lazy_ops()->cleanup(mm);
 	sim_point_mm(SP_MMDROP_BEFORE_FREE, mm);
+	if (current && current->active_mm == mm)
+		lm_violation(INV_ACTIVE_MM, mm_id(mm), atomic_load_explicit(&mm->gen, memory_order_relaxed),
+			     "cpu%d: __mmdrop(): WARN_ON_ONCE(mm == current->active_mm): mm%d freed while task %d names it",
+			     lm_this->cpu, mm_id(mm), current->id);
 
-	/* Checker: no CPU may still have this mm loaded once it is freed. */
+	/* Checker: no CPU may still have this mm loaded once it is freed;
+	 * the CPU running the teardown itself is I11. */
 	for (int cpu = 0; cpu < lm.cfg.nr_cpus; cpu++) {
 		struct mm_struct *l = atomic_load_explicit(&cpu_of(cpu)->tlbstate.loaded_mm,
 							   memory_order_acquire);
 		if (l == mm)
-			lm_violation(INV_ROOT, mm_id(mm), atomic_load_explicit(&mm->gen, memory_order_relaxed),
+			lm_violation(cpu == lm_this->cpu ? INV_SELF : INV_ROOT, mm_id(mm),
+				     atomic_load_explicit(&mm->gen, memory_order_relaxed),
 				     "cpu%d: __mmdrop() on cpu%d frees mm%d while cpu%d still has it loaded",
 				     lm_this->cpu, lm_this->cpu, mm_id(mm), cpu);
 	}
@@ -283,6 +299,7 @@ void exit_mm(void)
 		lm_violation(INV_ONE_LAZY, mm_id(mm), 0, "exit_mm: mm != active_mm");
 	tsk->mm = NULL;
 	enter_lazy_tlb(mm, tsk);
+	sim_point(SP_EXIT_MM_IRQS_OFF);
 	local_irq_enable();
 	task_unlock(tsk);
 	lm_event(EV_EXIT_MM, tsk, mm);
@@ -328,10 +345,14 @@ int exec_mmap(struct mm_struct *mm)
 	struct mm_struct *old_mm = tsk->mm, *active_mm;
 
 	task_lock(tsk);
+	membarrier_exec_mmap(mm);
 	local_irq_disable();
 	active_mm = task_take_mm(tsk, mm);
+	membarrier_note_mm_store();     /* activate_mm()'s CR3 write orders it (I9) */
 	if (!lm.x86.irqs_off_activate_mm)
 		local_irq_enable();
+	/* the window: active_mm is the new mm, the old lazy one still loaded */
+	sim_point(SP_EXEC_BEFORE_ACTIVATE);
 	switch_mm(active_mm, mm, tsk);            /* activate_mm() */
 	if (lm.x86.irqs_off_activate_mm)
 		local_irq_enable();
@@ -359,8 +380,25 @@ int exec_mmap(struct mm_struct *mm)
 	return 0;
 }
 
-/* Models kthread_use_mm() (kernel/kthread.c). */
-void kthread_use_mm(struct mm_struct *mm)
+/* The tail of kthread_use_mm(): the lazy drop, preemptible, possibly on
+ * another CPU than the switch (like exec_mmap_lazy_drop()). */
+static void kthread_use_mm_lazy_drop(struct task_struct *tsk)
+{
+	struct mm_struct *active_mm = tsk->exec_lazy_mm;
+
+	tsk->exec_lazy_mm = NULL;
+	/* Also the barrier membarrier scenario E needs after tsk->mm is set. */
+	mmdrop_lazy_tlb(active_mm);
+}
+
+/*
+ * Models kthread_use_mm() (kernel/kthread.c).  The switch and the
+ * active_mm update are one irqs-off region: a teardown IPI for the old
+ * lazy mm sees either both or neither.  After it the lazy drop runs
+ * preemptible: returns 1 when the kthread was preempted (and maybe
+ * migrated) before it; the drop then runs in its continuation.
+ */
+int kthread_use_mm(struct mm_struct *mm)
 {
 	struct task_struct *tsk = current;
 	struct mm_struct *active_mm;
@@ -369,6 +407,13 @@ void kthread_use_mm(struct mm_struct *mm)
 	task_lock(tsk);
 	local_irq_disable();
 	active_mm = task_take_mm(tsk, mm);
+	membarrier_update_current_mm(mm);
+	membarrier_note_mm_store();
+	if (lm_mutated(LM_MUT_KTHREAD_USE_IRQS_ON))
+		local_irq_enable();     /* the broken variant: an IPI may land here */
+	sim_point(SP_KTHREAD_USE_BEFORE_SWITCH);
+	if (lm_mutated(LM_MUT_KTHREAD_USE_IRQS_ON))
+		local_irq_disable();
 	switch_mm_irqs_off(active_mm, mm, tsk);
 	if (lazy_ops()->drop_switched)
 		lazy_ops()->drop_switched(active_mm);
@@ -376,8 +421,17 @@ void kthread_use_mm(struct mm_struct *mm)
 	task_unlock(tsk);
 	lm_event(EV_USE_MM, tsk, mm);
 	sim_point(SP_KTHREAD_USE_AFTER_SWITCH);
-	/* Also the barrier membarrier scenario E needs after tsk->mm is set. */
-	mmdrop_lazy_tlb(active_mm);
+	/* Also the barrier membarrier scenario E needs after tsk->mm is set;
+	 * on x86 switch_mm_irqs_off() already gave one (CR3, or the lazy
+	 * return's smp_mb()): I9 is checked at the next user access. */
+	tsk->exec_lazy_mm = active_mm;
+	if (lm.hooks.preempt &&
+	    lm.hooks.preempt(tsk, SP_KTHREAD_USE_AFTER_SWITCH) >= 0) {
+		tsk->cont = kthread_use_mm_lazy_drop;
+		return 1;
+	}
+	kthread_use_mm_lazy_drop(tsk);
+	return 0;
 }
 
 /* Models kthread_unuse_mm(). */
@@ -388,6 +442,7 @@ void kthread_unuse_mm(struct mm_struct *mm)
 	task_lock(tsk);
 	local_irq_disable();
 	tsk->mm = NULL;
+	membarrier_update_current_mm(NULL);
 	mmgrab_lazy_tlb(mm);       /* active_mm stays mm: now a lazy use */
 	enter_lazy_tlb(mm, tsk);
 	local_irq_enable();

@@ -32,6 +32,7 @@ struct mm_struct {
 	uint64_t ctx_id;           /* never reused (arch/x86 mm->context.ctx_id) */
 	struct pgtable *pgd;
 	void *lazy_priv;           /* scheme-private per-mm data */
+	_Atomic int membarrier_state;  /* MEMBARRIER_STATE_* (membarrier.c) */
 
 	atomic_int mm_users __cacheline_aligned;
 	atomic_int mm_count __cacheline_aligned;
@@ -89,6 +90,7 @@ struct task_struct {
 	task_cont_fn cont;                   /* set when preempted inside a kernel path */
 	void *prog;                          /* workload-private state */
 	struct mm_struct *exec_lazy_mm;      /* exec_mmap()'s old active_mm across preemption */
+	struct mm_struct *lazy_drop;         /* a scheme's reference this task drops in its mmdrop_lazy_tlb() (andy2020) */
 
 	struct task_struct *rq_next;         /* runqueue link */
 	struct task_struct *all_next;        /* list of all tasks (alloc.c) */

@@ -20,7 +20,10 @@ struct rq {
 	struct task_struct *head, *tail;     /* runnable tasks, FIFO, under lock */
 	_Atomic int nr_queued;
 	_Atomic int need_resched;
-	bool mb_pending;                     /* rq->curr stored, no full barrier since */
+	bool online;                         /* rq->online: under lock (set_rq_offline()) */
+	bool mb_pending;                     /* rq->curr changed mm (or tsk->mm was
+						set), no full barrier since (I9) */
+	int membarrier_state;                /* rq->membarrier_state (membarrier_switch_mm()) */
 } __cacheline_aligned;
 
 struct tlb_context {
@@ -35,6 +38,11 @@ struct cpu_tlbstate {
 	uint16_t loaded_mm_asid;
 	uint16_t next_asid;
 	struct tlb_context ctxs[TLB_NR_DYN_ASIDS];
+	/* cond_mitigation(): the last user mm that ran here, as v6.11 keeps it
+	 * (a raw pointer, no reference), and its ctx_id (the fix, and the
+	 * checker's truth) */
+	struct mm_struct *last_user_mm_spec;
+	uint64_t last_user_ctx_id;
 } __cacheline_aligned;
 
 /* struct tlb_state_shared: is_lazy on its own line, read by flushers */
@@ -74,6 +82,40 @@ struct cpu_irq {
 	_Atomic(struct call_single_data *) queue __cacheline_aligned;  /* llist, remote pushers */
 } __cacheline_aligned;
 
+/*
+ * CPU hotplug state (kernel/cpu.c struct cpuhp_cpu_state, reduced to what
+ * the model needs).  state: CPUHP_* below, written by the CPU itself except
+ * the request; in_call: this CPU is inside smp_call_function_*() (between
+ * its read of cpu_online_mask and its wait), read by a dying CPU.
+ */
+enum { CPUHP_ONLINE, CPUHP_DYING, CPUHP_DEAD };
+enum { CPUHP_REQ_NONE, CPUHP_REQ_DOWN, CPUHP_REQ_UP };
+struct cpu_hp {
+	_Atomic int state;
+	_Atomic int req;               /* posted by the controller */
+	_Atomic int in_call;
+	_Atomic int waiting_dying;     /* a teardown here waits for a dying CPU */
+} __cacheline_aligned;
+
+/*
+ * The membarrier checker's per-CPU bookkeeping (membarrier.c, I9): no
+ * kernel equivalent.  `seq` counts the full barriers this CPU executed
+ * (smp_mb(), LOCK'd RMWs, CR3 writes); only this CPU writes it.  While
+ * rq->curr's store is not yet ordered by a full barrier (curr_unfenced),
+ * a remote membarrier() may still read the previous task (curr_prev): the
+ * TSO worst case, which the issuer's scan takes.  An issuer that skipped
+ * this CPU on that stale read records its mm and this CPU's seq.
+ */
+struct cpu_membarrier {
+	_Atomic uint64_t seq;
+	_Atomic int curr_unfenced;
+	_Atomic(struct task_struct *) curr_prev;
+	_Atomic(struct mm_struct *) stale_mm;
+	_Atomic uint64_t stale_seq;
+	bool user_unfenced;            /* a user access since the last full barrier */
+	bool exit_pending;             /* membarrier() waited for its IPIs, no barrier since */
+} __cacheline_aligned;
+
 /* One entry of the per-CPU event ring (trace.c). */
 struct lm_event {
 	uint32_t seq;
@@ -95,6 +137,8 @@ struct lm_cpu {
 	struct cpu_tlbstate_shared tlbstate_shared;
 	struct cpu_hw hw;
 	struct cpu_irq irq;
+	struct cpu_hp hp;
+	struct cpu_membarrier mb;
 
 	/* csds this CPU uses to call every other CPU (kernel/smp.c cfd_data) */
 	struct call_single_data csd[NR_CPUS_MAX] __cacheline_aligned;

@@ -33,7 +33,14 @@
 	X(SP_SC_HOLD, "scenario.hold")                                /* a scenario holds a CPU (irqs off) */ \
 	X(SP_MMPUT_LAST, "__mmput.users_zero")                        /* (mm) __mmput(): mm_users reached 0 */ \
 	X(SP_KHUGEPAGED_SLOT, "khugepaged.before_mmget_not_zero")     /* khugepaged-like scan: slot loaded, before mmget_not_zero() */ \
-	X(SP_LAZY_SCAN_REMOTE, "teardown_scan.remote_lazy")           /* a __mmput() scan found another CPU lazy on the mm (andy2020, andy2022) */
+	X(SP_SWITCH_MM_LAZY_GEN_READ, "switch_mm_irqs_off.lazy_gen_read") /* lazy return: next->tlb_gen read */ \
+	X(SP_EXEC_BEFORE_ACTIVATE, "exec_mmap.before_activate")       /* active_mm = mm set, before activate_mm() (irqs on unless ARCH_WANT_IRQS_OFF_ACTIVATE_MM) */ \
+	X(SP_KTHREAD_USE_BEFORE_SWITCH, "kthread_use_mm.before_switch") /* active_mm = mm set, irqs off, before the switch */ \
+	X(SP_EXIT_MM_IRQS_OFF, "exit_mm.irqs_off")                    /* exit_mm(): tsk->mm = NULL, lazy grab taken, irqs off */ \
+	X(SP_CPU_DYING, "cpu_dying.before_idle_task_exit")            /* the offline window: take_cpu_down() done, before idle_task_exit() */ \
+	X(SP_LAZY_SCAN_REMOTE, "teardown_scan.remote_lazy")           /* a __mmput() scan found another CPU lazy on the mm (andy2020, andy2022) */ \
+	X(SP_SCHED_CURR_STORED, "schedule.curr_stored")               /* __schedule(): rq->curr = next stored (mm changes), irqs off, before any full barrier */ \
+	X(SP_EFI_CALL, "efi.call")                                    /* between efi_enter_mm() and efi_leave_mm(), irqs on */
 
 enum lm_point {
 	LM_POINTS(LM_ENUM_ENTRY)

@@ -71,6 +71,14 @@ void activate_task_on(struct task_struct *p, int cpu)
 	unsigned long flags = local_irq_save();
 
 	rq_lock(rq);
+	while (unlikely(!rq->online)) {
+		/* an offline CPU's runqueue takes nothing (set_rq_offline(),
+		 * select_fallback_rq()): another online CPU runs it */
+		rq_unlock(rq);
+		cpu = cpuhp_fallback_cpu(cpu);
+		rq = &cpu_of(cpu)->rq;
+		rq_lock(rq);
+	}
 	p->cpu = cpu;
 	p->on_rq = 1;
 	enqueue_task(rq, p);
@@ -158,6 +166,15 @@ void finish_task_switch(struct task_struct *prev)
 	 * [pair:on-cpu]: prev's state is saved before another CPU runs it. */
 	atomic_store_explicit(&prev->on_cpu, 0, memory_order_release);
 	rq_unlock(rq);                  /* finish_lock_switch() */
+	if (unlikely(mm && lm_mutated(LM_MUT_DROP_IRQS_OFF))) {
+		/* the broken variant: the lazy drop (maybe the final mmdrop)
+		 * before irqs are back on; the kernel drops after, since
+		 * __mmdrop() may send waiting IPIs (I12) */
+		if (!lazy_ops()->drop_derefs_mm ||
+		    check_mm(mm, mm_gen, INV_MM_ALIVE, "finish_task_switch: mmdrop_lazy_tlb_sched(rq->prev_mm)"))
+			mmdrop_lazy_tlb_sched(mm);
+		mm = NULL;
+	}
 	local_irq_enable();
 
 	if (migrate_to >= 0) {
@@ -186,8 +203,56 @@ void finish_task_switch(struct task_struct *prev)
 	}
 	if (prev_state == TASK_DEAD)
 		put_task_struct(prev);  /* put_task_struct_rcu_user() */
+	/* Back to user space: membarrier needs a full barrier since rq->curr
+	 * changed mm (I9). */
+	if (current->mm && rq->mb_pending)
+		membarrier_violation_here("finish_task_switch: return to user space");
 	if (lm.cfg.switch_work_ns)
 		lm_spin_ns(lm.cfg.switch_work_ns);
+}
+
+/*
+ * Models switch_mm_cid() (kernel/sched/sched.h, v6.11, CONFIG_SCHED_MM_CID),
+ * called by context_switch() after the mm switch: the loads of
+ * {prev,next}->mm->pcpu_cid[cpu] must follow a full barrier after the
+ * rq->curr store whenever rq->curr->mm changes [pair:mm-cid-curr] (they
+ * pair with sched_mm_cid_remote_clear(), which reads rq->curr after
+ * marking a cid lazy-put).  Which barrier, per transition:
+ *   user->kernel   smp_mb__after_mmgrab(): the atomic in mmgrab() (a no-op
+ *                  on x86 after a LOCK'd RMW).  A scheme whose lazy grab is
+ *                  no full barrier (lazy.h: grab_full_barrier) owes an
+ *                  explicit smp_mb() here; none owes it too, since the
+ *                  barrier is mm_cid's, not lazy tracking's.
+ *   kernel->user   smp_mb(), always, for every scheme.
+ *   user->user     smp_mb__after_switch_mm(): switch_mm()'s CR3 write when
+ *                  the mm changes (a no-op on x86); none if it does not.
+ * The cid allocation itself (mm_cid_get()/mm_cid_put_lazy()) is not
+ * modeled: it touches only per-mm per-CPU lines, the same for every scheme.
+ */
+static void switch_mm_cid(struct rq *rq, struct task_struct *prev, struct task_struct *next)
+{
+	if (!next->mm) {                                /* to kernel */
+		/*
+		 * smp_mb__after_mmgrab() with no atomic before it.
+		 * Orders: the rq->curr store  before  the pcpu_cid loads
+		 * [pair:mm-cid-curr].  Pairs with sched_mm_cid_remote_clear()'s
+		 * cid store then rq->curr load.  Without it: both sides miss
+		 * each other and a cid is used by two tasks.  Who relies on
+		 * it: mm_cid (rseq's cpu-local ids).
+		 */
+		if (prev->mm && !lazy_ops()->grab_full_barrier &&
+		    !lm_mutated(LM_MUT_NO_MB_AFTER_MMGRAB))
+			smp_mb();
+	} else if (!prev->mm) {                         /* kernel -> user */
+		/* Orders, pairs with, relies: as above [pair:mm-cid-curr]; also
+		 * membarrier's barrier before user space [pair:membarrier-curr]
+		 * (redundant on x86 with the lazy return's or CR3). */
+		if (!lm_mutated(LM_MUT_NO_CID_MB))
+			smp_mb();
+	}
+	/* the pcpu_cid loads: I9 if no full barrier followed rq->curr's store */
+	if (prev->mm != next->mm && rq->mb_pending)
+		membarrier_violation_here("switch_mm_cid: pcpu_cid load");
 }
 
 /*
@@ -224,7 +289,7 @@ void context_switch(struct rq *rq, struct task_struct *prev, struct task_struct 
 			prev->active_mm = NULL;
 		}
 	} else {                                        /* to user */
-		/* membarrier_switch_mm() only compares pointers: not modeled */
+		membarrier_switch_mm(rq, prev->active_mm, prev->active_mm_gen, next->mm);
 		if (unlikely(lazy_ops()->before_switch_mm != NULL) && !prev->mm)
 			lazy_ops()->before_switch_mm(prev->active_mm);
 		sim_point(SP_CTXSW_BEFORE_SWITCH_MM);
@@ -240,6 +305,8 @@ void context_switch(struct rq *rq, struct task_struct *prev, struct task_struct 
 			lm_event(EV_SWITCH_UU, next, next->mm);
 		}
 	}
+	/* switch_mm_cid() requires the memory barriers above. */
+	switch_mm_cid(rq, prev, next);
 	/* switch_to(): from here on this CPU runs next */
 	rq->current_task = next;
 	sim_point(SP_CTXSW_AFTER_SWITCH);
@@ -268,9 +335,9 @@ void schedule(void)
 	}
 	/* smp_mb__after_spinlock(): user-space accesses before, the rq->curr
 	 * store after [pair:membarrier-curr] (membarrier() reads rq->curr after
-	 * its own smp_mb()). */
+	 * its own smp_mb()).  x86: the lock's LOCK'd acquire, counted with it. */
 	lm_fence();
-	rq->mb_pending = false;
+	lm_full_barrier_done();
 	if (prev != rq->idle) {
 		sched_lock(&prev->pi_lock, "pi_lock");
 		if (atomic_load_explicit(&prev->state, memory_order_relaxed) != TASK_RUNNING)
@@ -294,11 +361,14 @@ void schedule(void)
 	}
 	atomic_store_explicit(&next->on_cpu, 1, memory_order_relaxed);
 	next->cpu = c->cpu;
+	/* membarrier: when rq->curr->mm changes, a full barrier must follow
+	 * this store before user space runs (switch_mm's CR3 write, the lazy
+	 * return's smp_mb(), switch_mm_cid()'s smp_mb(), the lazy drop's
+	 * barrier) [pair:membarrier-lazy-drop] [pair:membarrier-curr]; the
+	 * checker notes the store (membarrier.c). */
+	membarrier_note_curr_store(rq, prev, next);
 	atomic_store_explicit(&rq->curr, next, memory_order_relaxed);
-	/* membarrier: a full barrier must follow this store before user space
-	 * runs: switch_mm's CR3 write, the lazy return's smp_mb(), or the lazy
-	 * drop's barrier [pair:membarrier-lazy-drop] [pair:membarrier-curr]. */
-	rq->mb_pending = true;
+	sim_point(SP_SCHED_CURR_STORED);
 	context_switch(rq, prev, next);
 	lm_phase_set(ph);
 }
@@ -345,6 +415,14 @@ void finish_cpu(int dead_cpu)
 
 static void idle_step(struct lm_cpu *c)
 {
+	if (atomic_load_explicit(&c->hp.state, memory_order_relaxed) != CPUHP_ONLINE) {
+		/* offline: no chaos, no driver idle work; the shutdown still
+		 * needs this CPU's idle loop */
+		lm_idle_offline(c);
+		lm_irq_poll();
+		spin_backoff(c->idle_spins++);
+		return;
+	}
 	sim_point(SP_IDLE);
 	lm_idle_offline(c);
 	if (lm.hooks.idle)
@@ -368,6 +446,10 @@ void cpu_loop(struct lm_cpu *c)
 
 		if (lm.hooks.tick)
 			lm.hooks.tick(c);
+		if (unlikely(atomic_load_explicit(&c->hp.req, memory_order_relaxed) ||
+			     atomic_load_explicit(&c->hp.state, memory_order_relaxed) == CPUHP_DYING) &&
+		    cpuhp_step(c))
+			continue;
 		curr = current;
 		if (curr == rq->idle) {
 			if (atomic_load_explicit(&rq->need_resched, memory_order_acquire) ||
@@ -417,6 +499,7 @@ void sched_init_cpu(struct lm_cpu *c)
 	atomic_store_explicit(&idle->state, TASK_RUNNING, memory_order_relaxed);
 	atomic_store_explicit(&idle->on_cpu, 1, memory_order_relaxed);
 	c->rq.idle = idle;
+	c->rq.online = true;
 	c->rq.current_task = idle;
 	atomic_store_explicit(&c->rq.curr, idle, memory_order_relaxed);
 	atomic_flag_clear(&c->rq.lock);

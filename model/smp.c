@@ -100,6 +100,22 @@ void local_irq_restore(unsigned long flags)
 		local_irq_enable();
 }
 
+/*
+ * Models lockdep_assert_preemption_enabled() (include/linux/lockdep.h), as
+ * the RFC v3 hazptr_scan() starts with it: reached with preemption or irqs
+ * off, it warns; here that is I12 (a final __mmdrop() may run with
+ * preemption off, so a cleanup must not need it on).
+ */
+void lockdep_assert_preemption_enabled(const char *site)
+{
+	struct lm_cpu *c = lm_this;
+
+	if (c->irq.preempt_count || irqs_disabled() ||
+	    atomic_load_explicit(&c->irq.in_irq, memory_order_relaxed))
+		lm_violation(INV_CONTEXT, -1, 0, "cpu%d: %s: preemption not enabled (preempt_count %d, irqs %s)",
+			     c->cpu, site, c->irq.preempt_count, irqs_disabled() ? "off" : "on");
+}
+
 /* Models preempt_disable()/preempt_enable() (include/linux/preempt.h).
  * The model preempts only at explicit preemption points, which honour it. */
 void preempt_disable(void)
@@ -272,7 +288,26 @@ static void run_local(void (*func)(void *), void *info)
 	local_irq_restore(flags);
 }
 
-/* Models smp_call_function_single() (kernel/smp.c). */
+/*
+ * A sender is "in a call" from before its read of cpu_online_mask until
+ * its wait is over.  In the kernel the sender runs with preemption off,
+ * so stop_machine() (and with it take_cpu_down()) cannot clear a CPU's
+ * online bit while a call to it is in flight.  The model keeps that with
+ * a Dekker pair [pair:cpu-online]: in_call++ ; read the online bit here,
+ * against the dying CPU's clear ; read in_call (cpu.c: smpcfd_dying_cpu()).
+ */
+static void call_enter(void)
+{
+	atomic_fetch_add_explicit(&lm_this->hp.in_call, 1, memory_order_seq_cst);
+}
+
+static void call_exit(void)
+{
+	atomic_fetch_sub_explicit(&lm_this->hp.in_call, 1, memory_order_release);
+}
+
+/* Models smp_call_function_single() (kernel/smp.c): an offline target is
+ * refused with -ENXIO, as generic_exec_single() does. */
 int smp_call_function_single(int cpu, void (*func)(void *), void *info, int wait)
 {
 	if (cpu < 0 || cpu >= lm.cfg.nr_cpus)
@@ -283,20 +318,30 @@ int smp_call_function_single(int cpu, void (*func)(void *), void *info, int wait
 		run_local(func, info);
 		return 0;
 	}
+	call_enter();
+	if (!cpu_online(cpu)) {
+		call_exit();
+		return -ENXIO;
+	}
 	queue_call(cpu, func, info);
 	if (wait) {
 		count_event(CNT_IPI_WAIT_ROUND);
 		csd_lock_wait(&lm_this->csd[cpu]);
 	}
+	call_exit();
 	return 0;
 }
 
+/* Models smp_call_function_many_cond(): the targets are mask AND
+ * cpu_online_mask; the local CPU runs func when `local` and it is in mask. */
 static void call_many(const uint64_t *mask, void (*func)(void *), void *info,
 		      int wait, bool local)
 {
 	int me = lm_this->cpu, remote = 0;
 	bool run_self = false;
+	uint64_t sent = 0;
 
+	call_enter();
 	for (int cpu = 0; cpu < lm.cfg.nr_cpus; cpu++) {
 		if (!(mask[cpu / 64] >> (cpu % 64) & 1))
 			continue;
@@ -304,6 +349,9 @@ static void call_many(const uint64_t *mask, void (*func)(void *), void *info,
 			run_self = local;
 			continue;
 		}
+		if (!cpu_online(cpu))
+			continue;       /* cpumask_and(cfd->cpumask, mask, cpu_online_mask) */
+		sent |= 1ull << cpu;
 		queue_call(cpu, func, info);
 		remote++;
 	}
@@ -313,8 +361,9 @@ static void call_many(const uint64_t *mask, void (*func)(void *), void *info,
 		count_event(CNT_IPI_WAIT_ROUND);
 	if (wait)
 		for (int cpu = 0; cpu < lm.cfg.nr_cpus; cpu++)
-			if (cpu != me && (mask[cpu / 64] >> (cpu % 64) & 1))
+			if ((sent >> cpu) & 1)
 				csd_lock_wait(&lm_this->csd[cpu]);
+	call_exit();
 }
 
 /* Models smp_call_function_many(): the calling CPU is excluded. */

@@ -77,7 +77,7 @@ static void load_new_mm_cr3(struct mm_struct *mm, uint16_t asid, bool flush)
 	}
 	count_event(CNT_CR3_WRITE);
 	lm_fence();   /* serializing CR3 write: membarrier's barrier when the mm changes [pair:membarrier-curr] */
-	lm_this->rq.mb_pending = false;
+	lm_full_barrier_done();
 	hw->cr3_gen = atomic_load_explicit(&pgd->gen, memory_order_relaxed);
 	hw->cr3_asid = asid;
 	atomic_store_explicit(&hw->cr3, pgd, memory_order_relaxed);
@@ -123,6 +123,40 @@ static void check_tlb_gen(struct mm_struct *mm, const char *site)
 			     (unsigned long long)done);
 }
 
+/*
+ * Models cond_mitigation() (tlb.c) in the always-IBPB mode
+ * (spectre_v2_user=on): an IBPB when a user task of another address space
+ * than the last one on this CPU is switched in.  v6.11 recognises "the
+ * same" by the raw mm pointer kept in cpu_tlbstate.last_user_mm_spec, with
+ * no reference: once that mm is freed and its address handed to a new mm,
+ * the new process looks like the old one and the IBPB between them is
+ * skipped (the kernel's comment calls the hole hypothetical).  A scheme
+ * that frees an mm while a CPU that ran it idles makes it easy: the next
+ * fork on that CPU.  lm.x86.ibpb_ctx_id compares the never-reused ctx_id.
+ * The checker (I13) compares ctx_ids whatever the mode.
+ */
+static void cond_mitigation(struct task_struct *next)
+{
+	struct cpu_tlbstate *ts = &lm_this->tlbstate;
+	struct mm_struct *mm;
+	bool same;
+
+	if (!next || !next->mm)
+		return;
+	mm = next->mm;
+	same = lm.x86.ibpb_ctx_id ? ts->last_user_ctx_id == mm->ctx_id
+				  : ts->last_user_mm_spec == mm;
+	if (!same)
+		count_event(CNT_IBPB);     /* indirect_branch_prediction_barrier() */
+	else if (ts->last_user_ctx_id != mm->ctx_id)
+		lm_violation(INV_IBPB, mm_id(mm), atomic_load_explicit(&mm->gen, memory_order_relaxed),
+			     "cpu%d: IBPB skipped: mm%d (ctx_id %llu) switched in after ctx_id %llu, at the same mm address",
+			     lm_this->cpu, mm_id(mm), (unsigned long long)mm->ctx_id,
+			     (unsigned long long)ts->last_user_ctx_id);
+	ts->last_user_mm_spec = mm;
+	ts->last_user_ctx_id = mm->ctx_id;
+}
+
 /* Models enter_lazy_tlb() (tlb.c): "should be called switch_to_kernel_thread()".
  * CR3, loaded_mm and the cpumask bit stay: the CPU only marks itself lazy. */
 void enter_lazy_tlb(struct mm_struct *mm, struct task_struct *tsk)
@@ -164,7 +198,13 @@ void switch_mm_irqs_off(struct mm_struct *unused, struct mm_struct *next,
 					  "switch_mm_irqs_off: cpu_tlbstate.loaded_mm"))
 		prev_asid = ts->loaded_mm_asid;   /* report and carry on */
 
-	if (was_lazy) {
+	/* The no-lazy-return-mb mutant: without the smp_mb() below, x86 may
+	 * keep the is_lazy store in the store buffer past the tlb_gen load;
+	 * the model performs that reordering outright, so a scenario shows
+	 * it deterministically (stored after the load, see below). */
+	bool sb_is_lazy = was_lazy && prev == next && lm_mutated(LM_MUT_NO_LAZY_RETURN_MB);
+
+	if (was_lazy && !sb_is_lazy) {
 		/* Only written when it changes: the line stays clean. */
 		atomic_store_explicit(&c->tlbstate_shared.is_lazy, false, memory_order_relaxed);
 		count_event(CNT_STORE_SHARED);
@@ -200,6 +240,13 @@ void switch_mm_irqs_off(struct mm_struct *unused, struct mm_struct *next,
 			smp_mb();
 		next_tlb_gen = atomic_load_explicit(&next->tlb_gen, memory_order_relaxed);
 		count_event(CNT_LD_TLB_GEN);
+		sim_point(SP_SWITCH_MM_LAZY_GEN_READ);
+		if (sb_is_lazy) {
+			/* the store buffer drains only now */
+			atomic_store_explicit(&c->tlbstate_shared.is_lazy, false, memory_order_relaxed);
+			count_event(CNT_STORE_SHARED);
+			count_event(CNT_ST_IS_LAZY);
+		}
 		if (ts->ctxs[prev_asid].tlb_gen == next_tlb_gen) {
 			check_tlb_gen(next, "lazy return, no flush");
 			return;   /* nothing missed: no CR3 write */
@@ -209,6 +256,7 @@ void switch_mm_irqs_off(struct mm_struct *unused, struct mm_struct *next,
 	} else {
 		if (next != &init_mm)
 			check_mm_live(next, INV_MM_ALIVE, "switch_mm_irqs_off: next");
+		cond_mitigation(tsk);
 		/*
 		 * Only the owner writes its bit, with irqs off.  The set is a
 		 * LOCK'd RMW, a full barrier: it orders "this CPU is in the mask"
@@ -263,7 +311,7 @@ void switch_mm_irqs_off(struct mm_struct *unused, struct mm_struct *next,
 		check_tlb_gen(next, "switch_mm_irqs_off");
 }
 
-/* Models switch_mm() (arch/x86/include/asm/mmu_context.h). */
+/* Models switch_mm() (arch/x86/mm/tlb.c): irqs off around switch_mm_irqs_off(). */
 void switch_mm(struct mm_struct *prev, struct mm_struct *next, struct task_struct *tsk)
 {
 	unsigned long flags = local_irq_save();
@@ -300,6 +348,8 @@ void initialize_tlbstate_and_flush(void)
 	for (int i = 0; i < TLB_NR_DYN_ASIDS; i++)
 		c->tlbstate.ctxs[i] = (struct tlb_context){ 0, 0 };
 	c->tlbstate.ctxs[0].ctx_id = init_mm.ctx_id;
+	c->tlbstate.last_user_mm_spec = NULL;   /* LAST_USER_MM_INIT */
+	c->tlbstate.last_user_ctx_id = 0;
 	atomic_store_explicit(&c->tlbstate_shared.is_lazy, false, memory_order_relaxed);
 	atomic_store_explicit(&c->hw.cr3, init_mm.pgd, memory_order_relaxed);
 	c->hw.cr3_gen = 0;
@@ -503,6 +553,17 @@ static void walk(bool fill)
 	 */
 	if (atomic_load_explicit(&c->tlbstate.loaded_mm, memory_order_relaxed) == LOADED_MM_SWITCHING)
 		goto out;
+	/*
+	 * The same for a CPU in the offline window (cpu.c): it is out of
+	 * cpu_online_mask, so a freed_tables flush skips it (v6.11 masks every
+	 * cross call with the online mask) while its CR3 and paging-structure
+	 * cache may still hold the mm's tables until idle_task_exit().  v6.11
+	 * relies on nothing walking user translations between take_cpu_down()
+	 * and idle_task_exit(); it is the same for every scheme.  The root is
+	 * still checked: that the schemes must keep alive (docs/model.md).
+	 */
+	if (!cpu_online(c->cpu))
+		goto out;
 	for (int i = 0; i < PSC_ENTRIES; i++) {
 		struct psc_entry *e = &hw->psc[i];
 
@@ -560,6 +621,7 @@ out:
 void touch_user_memory(struct mm_struct *mm)
 {
 	(void)mm;
+	membarrier_user_access();
 	walk(true);
 }
 

@@ -174,7 +174,12 @@ static const char *const known_counters[] = {
 	"cr3_flushing", "ipi_sent", "ipi_received", "ipi_nothing_to_do", "ipi_teardown",
 	"ipi_flush", "ipi_wait_rounds", "tlb_flushes", "flush_skipped_lazy", "lazy_evictions",
 	"slots_scanned", "page_walks", "round_trips", "store_is_lazy", "store_loaded_mm",
-	"store_hazard_slot", "load_tlb_gen", "mmdrop_teardowns", NULL,
+	"store_hazard_slot", "load_tlb_gen", "mmdrop_teardowns",
+	/* bookkeeping, not charged: cond_mitigation()'s IBPB runs on the
+	 * mm-changing paths alike for every scheme (the same count per path),
+	 * and only in always-IBPB mode; membarrier() calls are a workload's,
+	 * not a switch's */
+	"ibpb", "membarrier_calls", NULL,
 };
 
 const char *tmpl_unknown_counter(const struct tmpl_set *ts)

@@ -51,6 +51,7 @@ struct bench_params {
 	uint64_t switch_work_ns;
 	uint64_t delay_ns;           /* idle_cycle/tlb_flush: model-timer delay */
 	bool exit_map;               /* exit: the dying mm maps memory */
+	bool hotplug;                /* CPUs cycle offline/online meanwhile (a stress, not a measurement) */
 };
 
 /* A workload: its tasks are created on CPU 0 before the CPUs start. */
@@ -178,6 +179,7 @@ struct bench_opts {
 	uint64_t delay_ns;
 	int cpus;
 	bool exit_map;
+	bool hotplug;                /* --hotplug yes: CPUs cycle offline/online */
 	enum out_fmt fmt;
 	const char *out, *plot;
 	const char *mutant;

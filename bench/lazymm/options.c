@@ -22,6 +22,7 @@ void bench_usage(FILE *out)
 		"usage: lazymm bench [--workload LIST] [--mode LIST] [--schemes LIST] [-t|--tasks LIST]\n"
 		"                    [-s|--seconds S] [--rounds N] [--warmup S] [--seed X]\n"
 		"                    [--switch-work auto|NS] [--delay NS] [--cpus N] [--exit-map yes|no]\n"
+		"                    [--hotplug yes|no]\n"
 		"                    [--csv | --json] [--out PREFIX] [--plot FILE.png] [--no-plot] [--quick]\n"
 		"  --workload LIST   idle_cycle, context_switch1, exit, tlb_flush, or all\n"
 		"                    (default: idle_cycle,context_switch1,exit)\n"
@@ -42,6 +43,9 @@ void bench_usage(FILE *out)
 		"  --cpus N          simulated CPUs (default: this machine's cores, at most %d)\n"
 		"  --exit-map yes|no exit: the dying process maps memory, so exit_mmap() flushes\n"
 		"                    and evicts lazy CPUs first (default yes)\n"
+		"  --hotplug yes|no  CPUs other than 0 go offline and come back throughout each\n"
+		"                    sample (default no): a stress of the offline window with the\n"
+		"                    benchmark's workloads, not a measurement\n"
 		"  --csv, --json     print CSV or JSON instead of the table\n"
 		"  --out PREFIX      also write PREFIX.txt, PREFIX.csv, PREFIX.json, PREFIX.png\n"
 		"  --plot FILE.png   draw speedup over refcount against tasks (gnuplot)\n"
@@ -183,7 +187,7 @@ static void parse_switch_work(struct bench_opts *o, const char *val)
 
 enum {
 	B_WORKLOAD, B_MODE, B_SCHEMES, B_TASKS, B_SECONDS, B_ROUNDS, B_WARMUP, B_SEED,
-	B_SWITCH_WORK, B_DELAY, B_CPUS, B_EXIT_MAP, B_OUT, B_PLOT, B_MUTANT,
+	B_SWITCH_WORK, B_DELAY, B_CPUS, B_EXIT_MAP, B_HOTPLUG, B_OUT, B_PLOT, B_MUTANT,
 	B_CSV, B_JSON, B_QUICK, B_NO_PLOT,
 };
 
@@ -200,6 +204,7 @@ static const struct cli_opt bench_opts_table[] = {
 	{ "--delay", NULL, true, B_DELAY },
 	{ "--cpus", NULL, true, B_CPUS },
 	{ "--exit-map", NULL, true, B_EXIT_MAP },
+	{ "--hotplug", NULL, true, B_HOTPLUG },
 	{ "--out", NULL, true, B_OUT },
 	{ "--plot", NULL, true, B_PLOT },
 	{ "--mutant", NULL, true, B_MUTANT },
@@ -237,6 +242,7 @@ static void bench_opt(void *st, int id, const char *a, const char *val)
 	case B_DELAY: o->delay_ns = cli_u64(C, a, val, 0, 1000000000); break;
 	case B_CPUS: o->cpus = (int)cli_u64(C, a, val, 1, NR_CPUS_MAX); break;
 	case B_EXIT_MAP: o->exit_map = cli_choice(C, a, val, yes_no) == 0; break;
+	case B_HOTPLUG: o->hotplug = cli_choice(C, a, val, yes_no) == 0; break;
 	case B_OUT: o->out = val; break;
 	case B_PLOT: o->plot = val; break;
 	case B_MUTANT: o->mutant = val; break;

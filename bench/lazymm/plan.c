@@ -84,5 +84,6 @@ void bench_params_for(struct bench_params *p, const struct bench_cell *c,
 	p->switch_work_ns = switch_work;
 	p->delay_ns = o->delay_ns;
 	p->exit_map = o->exit_map;
+	p->hotplug = o->hotplug;
 }
 

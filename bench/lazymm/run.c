@@ -178,6 +178,7 @@ static void machine_config(const struct bench_params *p, struct lm_config *cfg)
 	cfg->reuse_addresses = false;
 	cfg->pin = true;
 	cfg->switch_work_ns = p->switch_work_ns;
+	cfg->hotplug = p->hotplug && p->cpus > 1;
 	/* generous: a shared host can stall a simulated CPU for seconds */
 	cfg->wait_timeout_ns = 30000000000ull;
 	/* the unsafe limit breaks invariants by design: count, do not print */
@@ -234,6 +235,8 @@ static void bench_host_run(void *arg)
 	struct bench_world *w = arg;
 
 	measure(w, w->p, w->s);
+	if (lm.cfg.hotplug && !lm_aborted())
+		lm_hotplug_quiesce();   /* every CPU back before the tasks stop */
 	lm_stop_tasks();
 	if (!lm_aborted())
 		lm_machine_offline_all();

@@ -128,44 +128,89 @@ static struct mm_struct *a20_unlazy(struct mm_struct *mm)
 	return (prev & LAZY_TAG) ? (struct mm_struct *)(prev & ~LAZY_TAG) : NULL;
 }
 
-/* finish_task_switch(), kernel->user: the word goes, a tag is dropped.
- * membarrier's full barrier: the xchg, the CR3 write or the lazy return's
- * smp_mb() already gave it; issue one only if none of them ran
- * [pair:membarrier-lazy-drop]. */
+/*
+ * finish_task_switch(), kernel->user: the word goes, a tag is dropped.
+ * Orders: the rq->curr store  before  the return to user space
+ * [pair:membarrier-lazy-drop].  Pairs with membarrier()'s smp_mb() before
+ * its rq->curr reads.  Without it: membarrier() skips this CPU on a stale
+ * rq->curr and a user access escapes its ordering (I9).  Who relies on it:
+ * membarrier(PRIVATE_EXPEDITED), as mmdrop_lazy_tlb_sched()'s barrier with
+ * REFCOUNT=n.  The xchg of the unlazy is that barrier (LOCK'd) whenever
+ * the word was still set; when a flush had already cleared it, an explicit
+ * smp_mb() stands in, whatever x86 executed before (no skip by
+ * construction, as for tlbstate).
+ */
 static void a20_drop_sched(struct mm_struct *mm)
 {
+	bool was_lazy = atomic_load_explicit(&a20[lm_this->cpu].lazy_mm, memory_order_relaxed) != 0;
 	struct mm_struct *tagged = a20_unlazy(mm);
 
-	if (this_rq()->mb_pending)
+	if (!was_lazy)
 		smp_mb();
 	if (tagged)
 		mmdrop(tagged);
 	a20_drop_deferred();
 }
 
-/* exec_mmap()/kthread_use_mm(), irqs off, on the CPU that just switched. */
+/*
+ * exec_mmap()/kthread_use_mm()/efi_enter_mm(), irqs off, on the CPU that
+ * just switched.  A tag found here goes with the task: every caller runs
+ * mmdrop_lazy_tlb() (a20_drop()) next, preemptible, perhaps on another CPU
+ * after a migration, and that drops it.  The final __mmdrop() must not run
+ * with irqs off (I12; Andy's own "XXX" on the same drop at the end of
+ * switch_mm_irqs_off()).  Kept per task, not per CPU: a per-CPU slot can
+ * receive a second tag before a kernel->user switch drains it when the
+ * task that found the first migrated away.
+ */
 static void a20_drop_switched(struct mm_struct *mm)
 {
+	struct task_struct *cur = current;
 	struct mm_struct *tagged = a20_unlazy(mm);
 
-	if (tagged)
-		mmdrop(tagged);
+	if (tagged) {
+		if (cur->lazy_drop)
+			lm_violation(INV_ONE_LAZY, mm_id(mm), 0, "cpu%d: a task carries two lazy drops",
+				     lm_this->cpu);
+		cur->lazy_drop = tagged;
+	}
 }
 
 /* exec_mmap()/kthread_use_mm(), preemptible: membarrier scenario E's
- * barrier after tsk->mm is set (mmdrop() gave it in 2020). */
+ * barrier after tsk->mm is set (mmdrop() gave it in 2020); the tag the
+ * task's drop_switched found, then this CPU's deferred drop. */
 static void a20_drop(struct mm_struct *mm)
 {
+	struct task_struct *cur = current;
+	struct mm_struct *carried = cur->lazy_drop;
+
 	(void)mm;
 	smp_mb();
+	cur->lazy_drop = NULL;
+	if (carried)
+		mmdrop(carried);
 	a20_drop_deferred();
 }
 
-/* A flush eviction or leave_mm() took this CPU off its lazy mm (irqs off,
- * maybe in irq context): clear the word now, drop a tag later. */
+/*
+ * A flush eviction or leave_mm() took this CPU off its lazy mm (irqs off,
+ * maybe in irq context): clear the word now, drop a tag later.  The task
+ * that borrowed the mm (a kernel thread, or a task past exit_mm()) stops
+ * naming it: active_mm becomes init_mm, as the 2022 series'
+ * unlazy_mm_irqs_off() does.  With active_mm's refcount gone (the model's
+ * step past the mockup), nothing else keeps a stale active_mm from
+ * outliving the mm: the exiting CPU, evicted by exit_mmap()'s own flush
+ * before __mmput()'s fixup, would run the final __mmdrop() while current
+ * still names the mm (I14, __mmdrop()'s WARN_ON_ONCE).
+ */
 static void a20_left_lazy(struct mm_struct *mm)
 {
+	struct task_struct *cur = current;
 	struct mm_struct *tagged = a20_unlazy(mm);
+
+	if (cur->active_mm == mm && !cur->mm) {
+		cur->active_mm = &init_mm;
+		cur->active_mm_gen = 0;
+	}
 
 	if (tagged) {
 		if (a20[lm_this->cpu].drop_later)
@@ -265,6 +310,11 @@ static const struct lazy_mutant a20_mutants[] = {
 	  "scenario switch-race-remote-free (I3: the freed mm is read by the switch)", MUT_UNLAZY_BEFORE_SWITCH },
 	{ "leak-on-race", "the fixup keeps the reference when the CPU raced away (no mmdrop)",
 	  "scenario teardown-scan-race (leak: the mm is never freed)", MUT_LEAK_ON_RACE },
+	{ "no-mb-after-mmgrab", "v6.11 x86 smp_mb__after_mmgrab() (a no-op) although lazy_mm_grab() is a plain store",
+	  "scenario membarrier-cid (I9: switch_mm_cid() on user->kernel with no full barrier)",
+	  LM_MUT_NO_MB_AFTER_MMGRAB },
+	{ "efi-leave-active-mm", "x86 v6.11 efi_leave_mm(): back to current->active_mm",
+	  "scenario efi-temp-mm (I14/I1: the freed lazy mm is loaded again)", LM_MUT_EFI_LEAVE_ACTIVE_MM },
 	{ NULL, NULL, NULL, 0 },
 };
 
@@ -272,7 +322,10 @@ const struct lazy_tlb_ops andy2020_ops = {
 	.name = "andy2020",
 	.desc = "Lutomirski Dec 2020: per-CPU tagged lazy_mm, xchg on unlazy; fixup refs at __mmput",
 	.role = LAZY_NORMAL,
-	.x86 = { .cpumask_clear_late = true },
+	/* ibpb_ctx_id: an mm may be freed while a CPU that ran it idles (after
+	 * exit_mmap()'s flush evicted it, nothing holds it); efi_leave_init_mm:
+	 * a kernel thread's active_mm holds no reference (efi-temp-mm) */
+	.x86 = { .cpumask_clear_late = true, .ibpb_ctx_id = true, .efi_leave_init_mm = true },
 	.init = a20_init,
 	.grab = a20_grab,
 	.drop = a20_drop,
@@ -284,4 +337,6 @@ const struct lazy_tlb_ops andy2020_ops = {
 	.cleanup = a20_cleanup,
 	.mmput_last = a20_mmput_last,
 	.mutants = a20_mutants,
+	/* lazy_mm_grab() is a plain store: switch_mm_cid() owes its smp_mb() */
+	.grab_full_barrier = false,
 };

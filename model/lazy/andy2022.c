@@ -108,15 +108,22 @@ static void a22_mmdrop_lazy(void)
 	mmdrop(old);
 }
 
-/* finish_task_switch() after kernel->user.  membarrier's full barrier
- * after the rq->curr store: the CR3 write or the lazy return's smp_mb()
- * gave it; issue one only if neither ran [pair:membarrier-lazy-drop]. */
+/*
+ * finish_task_switch() after kernel->user.
+ * Orders: the rq->curr store  before  the return to user space
+ * [pair:membarrier-lazy-drop].  Pairs with membarrier()'s smp_mb() before
+ * its rq->curr reads.  Without it: membarrier() skips this CPU on a stale
+ * rq->curr and a user access escapes its ordering (I9).  Who relies on it:
+ * membarrier(PRIVATE_EXPEDITED); the series makes this barrier explicit
+ * (membarrier_finish_switch_mm()), so it is issued always, whatever x86
+ * executed before (redundant on x86 with the CR3 write or the lazy
+ * return's smp_mb(), as tlbstate's).
+ */
 static void a22_drop_sched(struct mm_struct *mm)
 {
 	(void)mm;
 	a22_release();
-	if (this_rq()->mb_pending)
-		smp_mb();
+	smp_mb();
 	a22_mmdrop_lazy();
 }
 
@@ -274,6 +281,11 @@ static const struct lazy_mutant a22_mutants[] = {
 	  "scenario teardown-scan-race (I1: the other mm is freed under the CPU lazy on it)", MUT_NO_LAZY_RELOAD },
 	{ "release-before-switch", "lazy_mm = NULL before switch_mm_irqs_off(), CR3 still holds the mm",
 	  "scenario switch-race-remote-free (I3: the freed mm is read by the switch)", MUT_RELEASE_BEFORE_SWITCH },
+	{ "no-mb-after-mmgrab", "v6.11 x86 smp_mb__after_mmgrab() (a no-op) although the lazy_mm store is plain",
+	  "scenario membarrier-cid (I9: switch_mm_cid() on user->kernel with no full barrier)",
+	  LM_MUT_NO_MB_AFTER_MMGRAB },
+	{ "efi-leave-active-mm", "x86 v6.11 efi_leave_mm(): back to current->active_mm",
+	  "scenario efi-temp-mm (I14/I1: the freed lazy mm is loaded again)", LM_MUT_EFI_LEAVE_ACTIVE_MM },
 	{ NULL, NULL, NULL, 0 },
 };
 
@@ -281,7 +293,11 @@ const struct lazy_tlb_ops andy2022_ops = {
 	.name = "andy2022",
 	.desc = "Lutomirski Jan 2022: rq->lazy_mm hazard pointer + drop_mm; refs handed over at __mmput",
 	.role = LAZY_NORMAL,
-	.x86 = { .cpumask_clear_late = true, .irqs_off_activate_mm = true /* patch 23 */ },
+	/* efi_leave_init_mm: a kernel thread's active_mm holds no reference,
+	 * so efi_leave_mm() must not return to it (scenario efi-temp-mm);
+	 * ibpb_ctx_id: an mm may be freed while a CPU that ran it idles */
+	.x86 = { .cpumask_clear_late = true, .irqs_off_activate_mm = true /* patch 23 */,
+		 .ibpb_ctx_id = true, .efi_leave_init_mm = true },
 	.init = a22_init,
 	.grab = a22_grab,
 	.drop = a22_drop,
@@ -293,4 +309,6 @@ const struct lazy_tlb_ops andy2022_ops = {
 	.cleanup = a22_cleanup,
 	.mmput_last = a22_mmput_last,
 	.mutants = a22_mutants,
+	/* the lazy_mm store is plain: switch_mm_cid() owes its smp_mb() */
+	.grab_full_barrier = false,
 };

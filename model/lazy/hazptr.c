@@ -29,6 +29,7 @@
  * Hot-plug: finish_cpu() runs on the controller, so the dead CPU's slot is
  * cleared by index (drop_offline), not "this CPU's".
  */
+#include <errno.h>
 #include <hazptr.h>
 
 #include "lazy.h"
@@ -36,6 +37,9 @@
 #define MUT_NO_SCAN                 LM_MUT_SCHEME(0)
 #define MUT_CLEAR_BEFORE_SWITCH     LM_MUT_SCHEME(1)
 #define MUT_EXEC_DROP_AFTER_MIGRATE LM_MUT_SCHEME(2)
+#define MUT_SKIP_LOCAL              LM_MUT_SCHEME(3)
+#define MUT_SCAN_ASSERTS_PREEMPT    LM_MUT_SCHEME(4)
+#define MUT_GRAB_NO_MB              LM_MUT_SCHEME(5)
 
 static struct hazptr_pcpu_domain *lazy_mm_domain;
 /* Each CPU's one slot, learnt at init (a slot never moves). */
@@ -71,6 +75,18 @@ static int hazptr_scheme_init(void)
 
 static void hazptr_scheme_fini(void)
 {
+	/* Every CPU went offline and finish_cpu() cleared its slot: a slot
+	 * still set names an mm nobody accounts for (a broken variant's, e.g.
+	 * efi-leave-active-mm).  Report it (I6) and empty it, so that the
+	 * domain can be destroyed and the run ends with the report. */
+	for (int cpu = 0; cpu < lm.cfg.nr_cpus; cpu++) {
+		void *held = hazptr_pcpu_load(lazy_mm_domain, (unsigned int)cpu, 0);
+
+		if (!held)
+			continue;
+		lm_violation(INV_ONE_LAZY, -1, 0, "cpu%d: hazard slot still holds an mm after shutdown", cpu);
+		hazptr_pcpu_clear(cpu_slot[cpu], held);
+	}
 	hazptr_pcpu_domain_destroy(lazy_mm_domain);
 	lazy_mm_domain = NULL;
 }
@@ -88,9 +104,11 @@ static void hazptr_grab(struct mm_struct *mm)
 	 * user of mm has exited, which happens-after this CPU stopped running
 	 * it (the runqueue hand-over's locked operations, then the exiting
 	 * task's fully ordered mm_users drop), and the scan's own smp_mb().
-	 * x86: MFENCE/LOCK OR.
+	 * x86: MFENCE/LOCK OR.  It is also switch_mm_cid()'s barrier on
+	 * user->kernel [pair:mm-cid-curr] (grab_full_barrier).
 	 */
-	smp_mb();
+	if (!lazy_mutated(MUT_GRAB_NO_MB))
+		smp_mb();
 	if (!hazptr_pcpu_try_protect(lazy_mm_domain, (unsigned int)lm_this->cpu, mm)) {
 		lm_violation(INV_ONE_LAZY, mm_id(mm), 0,
 			     "cpu%d: hazard slot busy: a second lazy mm on one CPU", lm_this->cpu);
@@ -163,9 +181,16 @@ static void on_match(void *arg, unsigned int cpu, struct hazptr_pcpu_slot *slot,
 
 	(void)slot;
 	(void)addr;
+	if ((int)cpu == a->initiator && lazy_mutated(MUT_SKIP_LOCAL))
+		return;                 /* the broken variant */
 	if ((int)cpu != a->initiator)
 		count_add(CNT_IPI_TEARDOWN, 2);
-	smp_call_function_single((int)cpu, hp_shoot_lazy, a, 1);
+	if (smp_call_function_single((int)cpu, hp_shoot_lazy, a, 1) == -ENXIO) {
+		/* offline: in the offline window it may still have mm loaded
+		 * (model/cpu.c); its slot goes at finish_cpu() */
+		cpuhp_wait_dying((int)cpu);
+		return;
+	}
 	smp_call_function_single((int)cpu, do_check_lazy_tlb, a, 1);
 }
 
@@ -174,6 +199,8 @@ static void hazptr_lazy_cleanup(struct mm_struct *mm)
 {
 	struct lazy_shoot a = { mm, lm_this->cpu };
 
+	if (lazy_mutated(MUT_SCAN_ASSERTS_PREEMPT))
+		lockdep_assert_preemption_enabled("hazptr_scan (RFC v3)");
 	if (lazy_mutated(MUT_NO_SCAN))
 		return;
 	/* The scan's own full barrier pairs with hazptr_grab()'s
@@ -191,6 +218,26 @@ static const struct lazy_mutant hazptr_mutants[] = {
 	{ "exec-drop-after-migrate", "the exec path clears the current CPU's slot after a migration",
 	  "scenario kthread-exec-preempt (I1/I6: the old CPU's slot stays, the new CPU's lazy mm loses its)",
 	  MUT_EXEC_DROP_AFTER_MIGRATE },
+	{ "rfc-v3", "RFC v3 as posted: irqs on across exec's activate_mm(); exec and kthread_use_mm() clear this CPU's slot after a possible migration",
+	  "scenario exec-irqs-on-window (I3), kthread-exec-preempt, kthread-use-preempt (I1)",
+	  LM_MUT_IRQS_ON_ACTIVATE_MM | MUT_EXEC_DROP_AFTER_MIGRATE },
+	{ "irqs-on-activate-mm", "x86 v6.11 exec_mmap(): irqs on between active_mm = mm and activate_mm()",
+	  "scenario exec-irqs-on-window (I3: the scan's IPI sees the new active_mm; the old mm is freed while loaded)",
+	  LM_MUT_IRQS_ON_ACTIVATE_MM },
+	{ "kthread-use-irqs-on", "kthread_use_mm() lets an IPI in between active_mm = mm and the switch",
+	  "scenario kthread-use-window (I3: the old lazy mm is freed while loaded)", LM_MUT_KTHREAD_USE_IRQS_ON },
+	{ "teardown-skips-local", "the scan skips the slot of the CPU running __mmdrop()",
+	  "scenario last-exit-lazy (I11: the exiting CPU keeps the freed mm loaded)", MUT_SKIP_LOCAL },
+	{ "scan-asserts-preemptible", "RFC v3 hazptr_scan(): lockdep_assert_preemption_enabled() (the robot's second failure)",
+	  "scenario mmdrop-other-cpu (I12: the final mmdrop under a spinlock)", MUT_SCAN_ASSERTS_PREEMPT },
+	{ "no-dying-wait", "the scan does not wait for a CPU in the offline window (its IPI was refused)",
+	  "scenario offline-window (I1/I3: the dying CPU still has the freed mm loaded)", LM_MUT_NO_DYING_WAIT },
+	{ "grab-no-mb", "the lazy grab without its smp_mb(): nothing orders rq->curr before switch_mm_cid()'s loads",
+	  "scenario membarrier-cid (I9: switch_mm_cid() on user->kernel with no full barrier)", MUT_GRAB_NO_MB },
+	{ "ibpb-mm-pointer", "x86 v6.11 cond_mitigation(): the IBPB decision by the raw mm pointer",
+	  "scenario ibpb-reuse (I13: IBPB skipped between two address spaces)", LM_MUT_IBPB_MM_POINTER },
+	{ "efi-leave-active-mm", "x86 v6.11 efi_leave_mm(): back to current->active_mm",
+	  "scenario efi-temp-mm (I14/I1: the freed lazy mm is loaded again)", LM_MUT_EFI_LEAVE_ACTIVE_MM },
 	{ NULL, NULL, NULL, 0 },
 };
 
@@ -198,7 +245,8 @@ const struct lazy_tlb_ops hazptr_ops = {
 	.name = "hazptr",
 	.desc = "RFC v3 (Desnoyers 2024): per-CPU hazard slot; scan + IPI at __mmdrop",
 	.role = LAZY_NORMAL,
-	.x86 = { .irqs_off_activate_mm = true },
+	.x86 = { .irqs_off_activate_mm = true, .ibpb_ctx_id = true, .efi_leave_init_mm = true },
+	.grab_full_barrier = true,       /* the RFC's smp_mb() in the grab */
 	.init = hazptr_scheme_init,
 	.fini = hazptr_scheme_fini,
 	.grab = hazptr_grab,

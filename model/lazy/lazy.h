@@ -73,6 +73,10 @@ struct lazy_tlb_ops {
 	/* the lazy reference is mm_count: the drop hooks dereference the mm,
 	 * and every lazy grab and drop is a shared RMW (refcount) */
 	bool drop_derefs_mm;
+	/* the lazy grab is itself a full barrier (a LOCK'd RMW, or an
+	 * explicit smp_mb()): switch_mm_cid()'s smp_mb__after_mmgrab() may
+	 * stay a no-op on user->kernel, as on x86 v6.11 (sched.c) */
+	bool grab_full_barrier;
 
 	const struct lazy_mutant *mutants;                  /* NULL-terminated by name */
 };

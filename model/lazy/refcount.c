@@ -46,6 +46,22 @@ static const struct lazy_mutant refcount_mutants[] = {
 	{ "no-grab-inc", "lazy grab without the increment of mm_count",
 	  "scenario hotpath (no mm_count RMW on the switch) and last-exit-lazy (I1: freed under its lazy users)",
 	  MUT_NO_GRAB_INC },
+	{ "drop-irqs-off", "finish_task_switch() drops the lazy reference before irqs are back on",
+	  "scenario last-exit-lazy (I12: the final mmdrop with irqs off)", LM_MUT_DROP_IRQS_OFF },
+	{ "no-sync-dead", "the controlling CPU runs finish_cpu() once the CPU left the online mask, not once it reported dead",
+	  "scenario offline-window (I1/I3: finish_cpu()'s drop frees the mm the dying CPU still has loaded)",
+	  LM_MUT_NO_SYNC_DEAD },
+	/* membarrier()'s own barriers (membarrier.c): the kernel's, whatever
+	 * the scheme; registered here, with v6.11 as it is */
+	{ "membarrier-no-entry-mb", "membarrier() reads rq->curr without its first smp_mb()",
+	  "scenario membarrier-ipi (I9: rq->curr read before the caller's user accesses are ordered)",
+	  LM_MUT_MB_NO_ENTRY_MB },
+	{ "membarrier-no-exit-mb", "membarrier() returns without its final smp_mb()",
+	  "scenario membarrier-ipi (I9: a user access after membarrier() with no barrier since the IPIs)",
+	  LM_MUT_MB_NO_EXIT_MB },
+	{ "membarrier-ipi-no-mb", "ipi_mb() without its smp_mb()",
+	  "scenario membarrier-ipi (I9: a CPU running the mm executed no full barrier during the call)",
+	  LM_MUT_MB_IPI_NO_MB },
 	{ NULL, NULL, NULL, 0 },
 };
 
@@ -59,5 +75,6 @@ const struct lazy_tlb_ops refcount_ops = {
 	.drop_offline = refcount_drop_offline,
 	.cleanup = lazy_nop,             /* cleanup_lazy_tlbs(): nothing with REFCOUNT=y */
 	.drop_derefs_mm = true,
+	.grab_full_barrier = true,       /* mmgrab()'s LOCK'd increment */
 	.mutants = refcount_mutants,
 };

@@ -7,10 +7,11 @@
  *
  *   switch           MMU                  lazy tracking
  *   kernel->kernel   enter_lazy_tlb       nothing
- *   user  ->kernel   enter_lazy_tlb       nothing (is_lazy = true, as x86 does)
- *   kernel->user     switch_mm_irqs_off   nothing; smp_mb() only if x86 has
- *                                         not executed a full barrier since
- *                                         rq->curr was stored (membarrier)
+ *   user  ->kernel   enter_lazy_tlb       nothing (is_lazy = true, as x86 does);
+ *                                         switch_mm_cid() then owes an
+ *                                         smp_mb() (no mmgrab() atomic)
+ *   kernel->user     switch_mm_irqs_off   smp_mb() in the drop (membarrier;
+ *                                         redundant on x86, as the series)
  *   user  ->user     switch_mm_irqs_off   none
  *   exit_mmap()      the final freed_tables flush IPIs every CPU in
  *                    mm_cpumask, lazy ones included; each lazy CPU leaves
@@ -35,16 +36,39 @@
 #include "lazy.h"
 
 #define MUT_NO_MMDROP_SHOOTDOWN LM_MUT_SCHEME(0)
+#define MUT_NO_SWITCHING_TERM   LM_MUT_SCHEME(1)
+#define MUT_SKIP_LOCAL          LM_MUT_SCHEME(2)
+#define MUT_NO_DROP_MB          LM_MUT_SCHEME(3)
 
-/* finish_task_switch(): membarrier needs a full barrier between the
- * rq->curr store and the return to user space [pair:membarrier-lazy-drop].
- * x86 already executed one unless this switch wrote no CR3 and took no
- * lazy-return barrier: then, and only then, issue it. */
+/*
+ * finish_task_switch()'s mmdrop_lazy_tlb_sched(): membarrier needs a full
+ * barrier between the rq->curr store and the return to user space
+ * [pair:membarrier-lazy-drop].  Issued unconditionally, as the kernel
+ * series (kernel/patches/0002, 0005) and REFCOUNT=n kernels do.  On x86 it
+ * is redundant: the lazy return's smp_mb() or the CR3 write, and on v6.11
+ * switch_mm_cid()'s smp_mb(), already follow the rq->curr store on every
+ * kernel->user switch (docs/schemes.md).  Costs one fence per kernel->user
+ * switch over none.
+ */
 static void tlbstate_drop_sched(struct mm_struct *mm)
 {
 	(void)mm;
-	if (this_rq()->mb_pending)
+	if (!lazy_mutated(MUT_NO_DROP_MB))
 		smp_mb();
+}
+
+/* The series' lazy_tlb_drop_active_mm(): a kernel thread that leaves its
+ * lazy mm outside a context switch (a flush eviction, leave_mm(), the
+ * shootdown) stops naming it, so that active_mm is always the loaded mm
+ * or init_mm and never outlives the mm (I14). */
+static void tlbstate_left_lazy(struct mm_struct *mm)
+{
+	struct task_struct *cur = current;
+
+	if (!cur->mm && cur->active_mm == mm) {
+		cur->active_mm = &init_mm;
+		cur->active_mm_gen = 0;
+	}
 }
 
 /* exec_mmap()/kthread_use_mm(): membarrier scenario E wants a barrier after
@@ -62,13 +86,18 @@ static void tlbstate_shoot(void *info)
 	struct lm_cpu *c = lm_this;
 
 	if (atomic_load_explicit(&c->tlbstate.loaded_mm, memory_order_relaxed) != a->mm) {
-		lazy_shoot_nothing(a);      /* left it meanwhile */
+		/* left it meanwhile; the local CPU's current may still name it */
+		if (current->active_mm == a->mm && !current->mm)
+			tlbstate_left_lazy(a->mm);
+		else
+			lazy_shoot_nothing(a);
 		return;
 	}
 	if (!atomic_load_explicit(&c->tlbstate_shared.is_lazy, memory_order_relaxed))
 		lazy_shoot_real_user(a);
 	lm_event(EV_SHOOT, current, a->mm);
 	switch_mm_irqs_off(NULL, &init_mm, NULL);
+	tlbstate_left_lazy(a->mm);
 }
 
 /* Models the filtered cleanup_lazy_tlbs() of the tlbstate design. */
@@ -90,15 +119,28 @@ static void tlbstate_cleanup(struct mm_struct *mm)
 	for (int cpu = 0; cpu < lm.cfg.nr_cpus; cpu++) {
 		struct mm_struct *l = atomic_load_explicit(&cpu_of(cpu)->tlbstate.loaded_mm,
 							   memory_order_acquire);
+		if (l == LOADED_MM_SWITCHING && lazy_mutated(MUT_NO_SWITCHING_TERM))
+			continue;       /* the broken variant */
+		if (cpu == a.initiator && lazy_mutated(MUT_SKIP_LOCAL))
+			continue;       /* the broken variant */
 		if (l == mm || l == LOADED_MM_SWITCHING) {
 			mask[cpu / 64] |= 1ULL << (cpu % 64);
 			if (cpu != a.initiator)
 				n++;
 		}
 	}
+	/* The series always runs the handler locally: current->active_mm.
+	 * (teardown-skips-local removes that too, or it would change nothing.) */
+	if (!lazy_mutated(MUT_SKIP_LOCAL))
+		mask[a.initiator / 64] |= 1ULL << (a.initiator % 64);
 	count_add(CNT_SLOTS_SCANNED, (uint64_t)lm.cfg.nr_cpus);
 	count_add(CNT_IPI_TEARDOWN, (uint64_t)n);
 	on_each_cpu_mask(mask, tlbstate_shoot, &a, 1);
+	/* A CPU the filter picked that is offline got no IPI: in the offline
+	 * window it still has mm loaded until idle_task_exit() (cpu.c). */
+	for (int cpu = 0; cpu < lm.cfg.nr_cpus; cpu++)
+		if (((mask[cpu / 64] >> (cpu % 64)) & 1) && !cpu_online(cpu))
+			cpuhp_wait_dying(cpu);
 }
 
 /* Three of the tlbstate mutants change x86 behaviour, not a hook: they
@@ -110,9 +152,26 @@ static const struct lazy_mutant tlbstate_mutants[] = {
 	  "scenario last-exit-lazy (I1: an mm that never mapped is freed while loaded)",
 	  MUT_NO_MMDROP_SHOOTDOWN },
 	{ "no-lazy-return-mb", "no full barrier on the lazy return to the same mm",
-	  "litmus lazy-return (I4: back to user with a stale tlb_gen)", LM_MUT_NO_LAZY_RETURN_MB },
+	  "scenario flush-vs-lazy-return (I4: back to user with a stale tlb_gen), litmus lazy-return",
+	  LM_MUT_NO_LAZY_RETURN_MB },
 	{ "switch-ldt-late", "x86 v6.11 order: switch_ldt() reads prev after loaded_mm = next is published",
 	  "scenario switch-ldt-window (I3: the freed mm is read)", LM_MUT_SWITCH_LDT_LATE },
+	{ "no-switching-term", "the filter ignores CPUs whose loaded_mm is LOADED_MM_SWITCHING",
+	  "scenario switching-window (I3: the switching CPU's switch_ldt() reads the freed mm)", MUT_NO_SWITCHING_TERM },
+	{ "teardown-skips-local", "the filter leaves out the CPU running __mmdrop()",
+	  "scenario last-exit-lazy (I11: the exiting CPU keeps the freed mm loaded)", MUT_SKIP_LOCAL },
+	{ "no-dying-wait", "the filtered shootdown does not wait for a CPU in the offline window",
+	  "scenario offline-window (I1/I3: the dying CPU still has the freed mm loaded)", LM_MUT_NO_DYING_WAIT },
+	{ "no-mb-after-mmgrab", "v6.11 x86 smp_mb__after_mmgrab() (a no-op) with no atomic in the lazy grab",
+	  "scenario membarrier-cid (I9: switch_mm_cid() on user->kernel with no full barrier)",
+	  LM_MUT_NO_MB_AFTER_MMGRAB },
+	{ "k2u-no-mb", "kernel->user with no full barrier after rq->curr: no lazy-return smp_mb(), none in switch_mm_cid() or the lazy drop (each alone is redundant on x86)",
+	  "scenario membarrier-k2u (I9: the issuer skips the CPU on its stale rq->curr; the user access is unordered)",
+	  LM_MUT_NO_LAZY_RETURN_MB | LM_MUT_NO_CID_MB | MUT_NO_DROP_MB },
+	{ "ibpb-mm-pointer", "x86 v6.11 cond_mitigation(): the IBPB decision by the raw mm pointer",
+	  "scenario ibpb-reuse (I13: IBPB skipped between two address spaces)", LM_MUT_IBPB_MM_POINTER },
+	{ "efi-leave-active-mm", "x86 v6.11 efi_leave_mm(): back to current->active_mm",
+	  "scenario efi-temp-mm (I14/I1: the freed lazy mm is loaded again)", LM_MUT_EFI_LEAVE_ACTIVE_MM },
 	{ NULL, NULL, NULL, 0 },
 };
 
@@ -120,11 +179,12 @@ const struct lazy_tlb_ops tlbstate_ops = {
 	.name = "tlbstate",
 	.desc = "Linus's proposal: cpu_tlbstate.loaded_mm only; flush + filtered shootdown at teardown",
 	.role = LAZY_NORMAL,
-	.x86 = { .switch_ldt_early = true },
+	.x86 = { .switch_ldt_early = true, .ibpb_ctx_id = true, .efi_leave_init_mm = true },
 	.grab = lazy_nop,
 	.drop = tlbstate_drop,
 	.drop_sched = tlbstate_drop_sched,
 	.drop_offline = lazy_nop_offline,
+	.left_lazy = tlbstate_left_lazy,
 	.cleanup = tlbstate_cleanup,
 	.mutants = tlbstate_mutants,
 };

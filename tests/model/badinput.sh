@@ -28,6 +28,7 @@ check "--cpus: 65 is out of range" "$L" torture --cpus 65
 check "--cpus: '-1' is not a number" "$L" torture --cpus -1
 check "--seconds: 'x' is not a number" "$L" torture --seconds x
 check "--seconds: 0 is out of range" "$L" torture --seconds 0
+check "--hotplug needs --cpus 2 or more" "$L" torture --hotplug --cpus 1
 check "--seed: '1.5' is not a number" "$L" torture --seed 1.5
 check "--cpus: a value is required" "$L" torture --cpus
 check "unknown option '--bogus'" "$L" torture --bogus

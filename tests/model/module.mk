@@ -2,7 +2,8 @@
 # matrix, as test programs linked against the model library (lazymm's
 # `scenario` and `mutants` commands run them); plus scripts (tests.list).
 MT := $(B)/tests/model
-MT_SCENARIO_OBJS := $(MT)/scenario-engine.o $(MT)/scenarios.o
+MT_SCENARIO_OBJS := $(MT)/scenario-engine.o $(MT)/scenarios.o $(MT)/scenarios-windows.o \
+                    $(MT)/scenarios-barriers.o
 MT_CLI_OBJS      := $(B)/cli/opt.o $(B)/cli/torture.o $(B)/cli/litmus.o
 
 TEST_BINS += $(MT)/scenario $(MT)/mutants

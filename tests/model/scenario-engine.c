@@ -121,6 +121,8 @@ bool sc_wait(const char *what, bool (*cond)(int), int arg)
 
 /* [pair:sc-done] */
 static bool cpu_idle_cond(int cpu) { return !atomic_load_explicit(&scc[cpu].busy, memory_order_acquire); }
+/* [pair:sc-done] */
+bool sc_idle(int cpu) { return cpu_idle_cond(cpu); }
 /* [pair:sc-parked] */
 static bool cpu_parked_cond(int cpu) { return atomic_load_explicit(&scc[cpu].parked, memory_order_acquire) != 0; }
 static bool ipi_queued_cond(int cpu) { return atomic_load_explicit(&cpu_of(cpu)->irq.queue, memory_order_acquire) != NULL; }

@@ -39,6 +39,7 @@ int scenario_run_by_index(int i, const struct lazy_tlb_ops *ops, const char *mut
 extern int sc_preempt_to;          /* a preemption point moves the task here (-1: none) */
 bool sc_wait(const char *what, bool (*cond)(int), int arg);
 bool idle_or_ipi_cond(int cpu);    /* cpu finished, or waits for an IPI it sent */
+bool sc_idle(int cpu);             /* cpu finished its action */
 bool parked_or_idle_cond(int cpu); /* cpu parked at its break, or finished */
 void sc_post(int cpu, void (*fn)(void *), void *arg);
 void sc_do(int cpu, void (*fn)(void *), void *arg);
@@ -61,10 +62,26 @@ void act_kthread_cycle(void *arg); /* arg: the mm */
 void act_mmdrop_atomic(void *arg);
 void act_mmgrab(void *arg);
 
+/* ---- scenarios-barriers.c (I9, I13, I14) ---- */
+int sc_membarrier_cid(void);
+int sc_membarrier_k2u(void);
+int sc_membarrier_ipi(void);
+int sc_ibpb_reuse(void);
+int sc_efi_temp_mm(void);
+
 /* ---- building blocks ---- */
 struct mm_struct *new_mm(bool map);
 struct task_struct *new_user(struct mm_struct *mm, bool first);
 struct task_struct *new_kthread(void);
 void sc_run_fresh(int cpu);
+
+/* ---- scenarios-windows.c: the windows of the offline, exec,
+ * kthread_use_mm and exit_mm paths (issue 11) ---- */
+int sc_offline_window(void);
+int sc_exec_irqs_on_window(void);
+int sc_kthread_use_window(void);
+int sc_kthread_use_preempt(void);
+int sc_exit_mm_window(void);
+void act_zap_ptes(void *arg);      /* a flush without freed_tables */
 
 #endif /* LAZYMM_TESTS_SCENARIO_H */

@@ -57,10 +57,11 @@ static int sc_hotpath(void)
 {
 	struct mm_struct *m = new_mm(true);
 	struct task_struct *a = new_user(m, true), *b = new_user(m, false);
-	uint64_t rmw0, sw0, rmw, sw;
+	uint64_t rmw0, sw0, rmw, sw, mb0, mb;
 
 	sc_do(0, act_switch_to, a);
 	sc_do(1, act_switch_to, b);
+	mb0 = lm_total(CNT_FENCE);
 	rmw0 = lm_total(CNT_RMW_MM_COUNT);
 	sw0 = lm_total(CNT_CS_USER_KERNEL) + lm_total(CNT_CS_KERNEL_USER);
 	for (int i = 0; i < 200; i++) {
@@ -73,8 +74,9 @@ static int sc_hotpath(void)
 	}
 	rmw = lm_total(CNT_RMW_MM_COUNT) - rmw0;
 	sw = lm_total(CNT_CS_USER_KERNEL) + lm_total(CNT_CS_KERNEL_USER) - sw0;
-	printf("  hot path: %llu user<->idle switches, %llu mm_count RMWs, %llu CR3 writes\n",
-	       (unsigned long long)sw, (unsigned long long)rmw,
+	mb = lm_total(CNT_FENCE) - mb0;
+	printf("  hot path: %llu user<->idle switches, %llu mm_count RMWs, %llu smp_mb(), %llu CR3 writes\n",
+	       (unsigned long long)sw, (unsigned long long)rmw, (unsigned long long)mb,
 	       (unsigned long long)lm_total(CNT_CR3_WRITE));
 	/* what each scheme costs on this path is part of the scenario */
 	if (lm.cfg.ops->drop_derefs_mm && !lm.cfg.mutant && rmw != sw) {
@@ -136,9 +138,11 @@ static int sc_mmdrop_other_cpu(void)
 	return 0;
 }
 
-/* 4. A freed_tables flush races with a lazy CPU returning to the same mm:
- *    CPU 1 is parked (irqs off) between clearing is_lazy and reading
- *    tlb_gen while CPU 0 unmaps a page table. */
+/* 4. A flush races with a lazy CPU returning to the same mm: CPU 1 is
+ *    parked (irqs off) right after its lazy return read next->tlb_gen while
+ *    CPU 0 zaps PTEs.  That flush has no freed_tables, so it skips CPUs it
+ *    sees lazy: only the lazy return's smp_mb() (is_lazy = false visible
+ *    before the tlb_gen read) makes CPU 0 see CPU 1 and IPI it. */
 static int sc_flush_vs_lazy_return(void)
 {
 	struct mm_struct *m = new_mm(true);
@@ -150,10 +154,10 @@ static int sc_flush_vs_lazy_return(void)
 	sc_do(1, act_touch, NULL);
 	sc_do(1, act_block, NULL);             /* lazy on m */
 	sc_do(1, act_walk, NULL);
-	sc_break(1, SP_SWITCH_MM_LAZY_RETURN);
+	sc_break(1, SP_SWITCH_MM_LAZY_GEN_READ);
 	sc_post(1, act_switch_to, a);
 	sc_wait_parked(1);
-	sc_run_while_parked(act_munmap, NULL); /* tlb_gen++, IPI cpu1, wait */
+	sc_run_while_parked(act_zap_ptes, NULL); /* tlb_gen++, is_lazy read, IPI cpu1, wait */
 	sc_do(1, act_walk, NULL);
 	sc_do(1, act_touch, NULL);
 	sc_do(1, act_exit, NULL);
@@ -250,6 +254,9 @@ static int sc_mm_reuse(void)
 	sc_do(1, act_exit, NULL);              /* CPU 1 lazy on m */
 	sc_do(0, act_exit, NULL);              /* m freed */
 	m2 = new_mm(false);                    /* same address */
+	/* registered: membarrier_switch_mm()'s prev == next shortcut must
+	 * not keep the freed mm's rq->membarrier_state (I9) */
+	membarrier_register_private_expedited(m2);
 	n = new_user(m2, true);
 	if (m2 != m)
 		printf("  note: the allocator did not reuse the address\n");
@@ -384,10 +391,10 @@ static int sc_unmap_while_lazy(void)
 }
 
 const struct scenario scenarios[] = {
-	{ "hotpath", "user A -> idle -> user A on two CPUs, one mm (context_switch1)", 2, false, false, sc_hotpath },
+	{ "hotpath", "user A -> idle -> user A on two CPUs, one mm (context_switch1)", 2, false, true, sc_hotpath },
 	{ "last-exit-lazy", "last thread exits while two CPUs are lazy on its mm (no page tables)", 3, false, true, sc_last_exit_lazy },
 	{ "mmdrop-other-cpu", "the final mmdrop runs on another CPU, in atomic context", 3, false, true, sc_mmdrop_other_cpu },
-	{ "flush-vs-lazy-return", "a freed_tables flush races with a lazy CPU returning to the same mm", 2, false, false, sc_flush_vs_lazy_return },
+	{ "flush-vs-lazy-return", "a flush that skips lazy CPUs races with a lazy CPU returning to the same mm", 2, false, true, sc_flush_vs_lazy_return },
 	{ "ipi-in-finish-switch", "a teardown IPI between context_switch() and finish_task_switch()", 2, false, true, sc_ipi_in_finish_switch },
 	{ "kthread-use-teardown", "kthread_use_mm() against an mm being torn down", 2, false, true, sc_kthread_use_teardown },
 	{ "kthread-exec-preempt", "exec from a kernel thread, preempted and migrated before the lazy drop", 2, false, true, sc_kthread_exec_preempt },
@@ -399,5 +406,15 @@ const struct scenario scenarios[] = {
 	{ "switching-window-remote-free", "switching-window, the final mmdrop from a holder on a third CPU", 3, false, true, sc_switching_window_remote },
 	{ "switch-race-remote-free", "switch-race, the final mmdrop from a holder on a third CPU", 3, false, true, sc_switch_race_remote },
 	{ "teardown-scan-race", "a teardown scan holds a remote lazy CPU's state while that CPU moves to another dying mm", 2, false, true, sc_teardown_scan_race },
+	{ "offline-window", "teardown while a lazy CPU is offline but has not run idle_task_exit() (IPIs skip it)", 2, false, true, sc_offline_window },
+	{ "exec-irqs-on-window", "teardown while a kthread's exec is between active_mm = mm and activate_mm()", 2, false, true, sc_exec_irqs_on_window },
+	{ "kthread-use-window", "teardown while kthread_use_mm() is between active_mm = mm and the switch", 2, false, true, sc_kthread_use_window },
+	{ "kthread-use-preempt", "kthread_use_mm() preempted and migrated before its lazy drop", 2, false, true, sc_kthread_use_preempt },
+	{ "exit-mm-window", "a freed_tables flush IPI lands in exit_mm()'s irqs-off window", 2, false, true, sc_exit_mm_window },
+	{ "membarrier-cid", "user->kernel->user switches: switch_mm_cid()'s barrier after rq->curr (I9)", 2, false, true, sc_membarrier_cid },
+	{ "membarrier-k2u", "membarrier() while a CPU is parked between its rq->curr store and its barrier (I9)", 2, false, true, sc_membarrier_k2u },
+	{ "membarrier-ipi", "membarrier() while a thread runs in user space on another CPU (I9)", 2, false, true, sc_membarrier_ipi },
+	{ "ibpb-reuse", "a new process at a freed mm's address on a CPU that ran the old one (I13)", 2, true, true, sc_ibpb_reuse },
+	{ "efi-temp-mm", "an EFI call from a lazy kernel thread while the lazy mm's last user exits (I14)", 2, false, true, sc_efi_temp_mm },
 };
 const int nr_scenarios = (int)ARRAY_SIZE(scenarios);
