@@ -7,7 +7,7 @@
 
 #include <ck_pr.h>
 
-#include "hzbench.h"
+#include "ds.h"
 
 ck_hp_t ck_hp;
 static void *ck_obj, *ck_head;
@@ -80,7 +80,7 @@ static void cobj_destroy(void *p)
 
 const struct hzb_impl hzb_ck = {
 	.name = "ck_hp", .protect = protect_ck, .list10 = list_ck,
-	.retire = retire_ck, .retire_done = retire_done_ck,
+	.retire = retire_ck, .retire_done = retire_done_ck, .ds = &ds_ckhp,
 };
 
 void hzb_ck_setup(void)

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 
-#include "hzbench.h"
+#include "ds.h"
 
 struct hazptr_domain *hz_dom[2];		/* membarrier, fence */
 struct bobj *_Atomic g_obj;			/* protect: bare, hazptr, refcount */
@@ -140,16 +140,17 @@ static void drain_hazptr(enum impl im)
 
 const struct hzb_impl hzb_bare = {
 	.name = "bare", .protect = protect_bare, .list10 = list_bare,
+	.ds = &ds_none,
 };
 
 const struct hzb_impl hzb_hz_mb = {
 	.name = "hazptr-membarrier", .protect = protect_mb, .list10 = list_mb,
-	.retire = retire_mb, .retire_drain = drain_hazptr,
+	.retire = retire_mb, .retire_drain = drain_hazptr, .ds = &ds_hazptr,
 };
 
 const struct hzb_impl hzb_hz_fence = {
 	.name = "hazptr-fence", .protect = protect_fence, .list10 = list_fence,
-	.retire = retire_fence, .retire_drain = drain_hazptr,
+	.retire = retire_fence, .retire_drain = drain_hazptr, .ds = &ds_hazptr,
 };
 
 void hzb_hazptr_setup(void)

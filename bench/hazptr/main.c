@@ -30,6 +30,24 @@
  *            threshold HAZPTR_SCAN_BASE; urcu-memb/urcu-qsbr: per-thread
  *            batches of 1024 freed after one synchronize_rcu() -- the
  *            defer_rcu() scheme without its helper thread)
+ *
+ * Data-structure workloads (ds.h, ds-algo.h; ns per operation per thread,
+ * total Mops/s, objects retired, unreclaimed objects at the peak and at the
+ * end of the sample; --workloads selects them, the default is the three
+ * above):
+ *   hash90, hash50    Michael hash map, keys 0..--hash-range (100,000),
+ *                     prefilled with half of them; 90% lookups and 5%/5%
+ *                     inserts/removes, or 50% inserts / 50% removes
+ *   hmlist90, hmlist50  one Harris-Michael list, keys 0..--list-range
+ *                     (1,000 by default: a 100,000-key list does a few
+ *                     thousand operations per second)
+ *   hash50-stall, hmlist50-stall  as the 50/50 runs, plus one reader
+ *                     thread that protects a node (hazard pointers) or
+ *                     enters a read section (epochs, RCU) and sleeps
+ *                     through the sample
+ * Implementations there: bare (no reclamation: the limit), hazptr (both
+ * fence modes), ck_hp, ck_epoch, urcu-memb, urcu-qsbr (call_rcu).  refcount
+ * has no data-structure rows (docs/hazptr.md says why).
  */
 #include <errno.h>
 #include <math.h>
@@ -37,19 +55,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hzbench.h"
+#include "ds.h"
 #include "../common/list.h"
 #include "report.h"
 #include "../common/stats.h"
 
 #define MAX_THREAD_COUNTS 16
 
-const char *const hzb_work_name[NWORK] = { "protect", "list10", "retire" };
+const char *const hzb_work_name[NWORK] = {
+	"protect", "list10", "retire", "hash90", "hash50", "hmlist90", "hmlist50",
+	"hash50-stall", "hmlist50-stall",
+};
 
 struct options {
 	unsigned int threads[MAX_THREAD_COUNTS], nthreads;
 	unsigned int samples, impls, works;
 	double seconds;
+	uint64_t nops;
 	bool csv, quick, seconds_set, samples_set;
 };
 
@@ -64,9 +86,16 @@ static void usage(FILE *f)
 		"  --samples N       samples per cell, median reported (default 5, at most %d)\n"
 		"  --threads LIST    comma-separated thread counts 1..%d (default 1,2)\n"
 		"  --impls LIST      subset of: bare,hazptr-membarrier,hazptr-fence,\n"
-		"                    refcount,ck_hp,urcu-memb,urcu-qsbr (default all;\n"
-		"                    bare has no retire row)\n"
-		"  --workloads LIST  subset of: protect,list10,retire (default all)\n"
+		"                    refcount,ck_hp,urcu-memb,urcu-qsbr,ck_epoch (default\n"
+		"                    all; bare has no retire row, ck_epoch only\n"
+		"                    data-structure rows, refcount none)\n"
+		"  --workloads LIST  subset of: protect,list10,retire (the default),\n"
+		"                    hash90,hash50,hmlist90,hmlist50,hash50-stall,\n"
+		"                    hmlist50-stall, or all\n"
+		"  --ops N           data structures: N operations per thread per sample\n"
+		"                    instead of a time\n"
+		"  --hash-range N    hash map keys 0..N-1, prefill N/2 (default 100000)\n"
+		"  --list-range N    list keys 0..N-1, prefill N/2 (default 1000)\n"
 		"  --help            this text\n", BC_MAX_SAMPLES, MAX_THREADS);
 }
 
@@ -177,7 +206,17 @@ static void parse_options(struct options *o, int argc, char **argv)
 		} else if (!strcmp(a, "--impls")) {
 			o->impls = parse_names(a, v, impl_name_of, NIMPL), i++;
 		} else if (!strcmp(a, "--workloads")) {
-			o->works = parse_names(a, v, work_name_of, NWORK), i++;
+			if (v && !strcmp(v, "all"))
+				o->works = (1u << NWORK) - 1;
+			else
+				o->works = parse_names(a, v, work_name_of, NWORK);
+			i++;
+		} else if (!strcmp(a, "--ops")) {
+			o->nops = (uint64_t)parse_num(a, v, 1, 1e12), i++;
+		} else if (!strcmp(a, "--hash-range")) {
+			hzb_hash_range = (long)parse_num(a, v, 2, 1e8), i++;
+		} else if (!strcmp(a, "--list-range")) {
+			hzb_list_range = (long)parse_num(a, v, 2, 1e8), i++;
 		} else if (!strcmp(a, "--threads")) {
 			parse_threads(o, a, v), i++;
 		} else {
@@ -202,9 +241,9 @@ int main(int argc, char **argv)
 {
 	struct options o = {
 		.threads = { 1, 2 }, .nthreads = 2, .samples = 5,
-		.impls = (1u << NIMPL) - 1, .works = (1u << NWORK) - 1, .seconds = 30,
+		.impls = (1u << NIMPL) - 1, .works = MICRO_MASK, .seconds = 30,
 	};
-	unsigned int maxthr = 0, ncells = 0;
+	unsigned int maxthr = 0, ncells = 0, nworkers;
 	struct hzb_report rep;
 	uint64_t sample_ns;
 	double *res;
@@ -230,18 +269,26 @@ int main(int argc, char **argv)
 	}
 	hzb_hazptr_setup();
 	hzb_ck_setup();
+	hzb_ck_ds_setup();
 	hzb_urcu_setup();
+	hzb_ds_setup();
+	hzb_urcu_thread_init();		/* the main thread drains urcu */
 	hzb_machine_line(o.csv ? stderr : stdout, o.csv ? "# " : "");
 	if (hazptr_domain_fence(hz_dom[0]) != HAZPTR_FENCE_MEMBARRIER)
 		fprintf(stderr, "hazptr-bench: membarrier unavailable: the "
 			"hazptr-membarrier rows use the seq_cst fence\n");
 
-	res = malloc((size_t)NIMPL * NWORK * o.nthreads * o.samples * sizeof(*res));
-	if (!res || hzb_threads_start(maxthr) != 0)
+	/* One more thread when a stalled reader is wanted. */
+	nworkers = maxthr;
+	for (int wl = 0; wl < NWORK; wl++)
+		if ((o.works >> wl & 1) && hzb_ds_is_stall((enum workload)wl))
+			nworkers = maxthr + 1;
+	res = malloc((size_t)NIMPL * NWORK * o.nthreads * o.samples * NCOL * sizeof(*res));
+	if (!res || hzb_threads_start(nworkers) != 0)
 		return 1;
-#define RES(im, wl, t, s) \
-	res[(((size_t)(im) * NWORK + (wl)) * o.nthreads + (t)) * o.samples + (s)]
-	for (size_t i = 0; i < (size_t)NIMPL * NWORK * o.nthreads * o.samples; i++)
+#define RES(c, im, wl, t, s) res[((((size_t)(c) * NIMPL + (im)) * NWORK + (wl)) * \
+				       o.nthreads + (t)) * o.samples + (s)]
+	for (size_t i = 0; i < (size_t)NIMPL * NWORK * o.nthreads * o.samples * NCOL; i++)
 		res[i] = NAN;
 	for (unsigned int s = 0; s < o.samples; s++) {
 		fprintf(stderr, "hazptr-bench: sample %u/%u (%.0f ms per cell)\n",
@@ -255,8 +302,12 @@ int main(int argc, char **argv)
 					if (!selected(&o, im, wl))
 						continue;
 					hzb_measure((enum impl)im, (enum workload)wl,
-						    o.threads[t], sample_ns, &smp);
-					RES(im, wl, t, s) = smp.ns_per_op;
+						    o.threads[t], sample_ns, o.nops, &smp);
+					RES(C_NS, im, wl, t, s) = smp.ns_per_op;
+					RES(C_MOPS, im, wl, t, s) = smp.mops;
+					RES(C_RETIRED, im, wl, t, s) = smp.retired;
+					RES(C_PEAK, im, wl, t, s) = smp.peak;
+					RES(C_END, im, wl, t, s) = smp.end;
 				}
 	}
 	if (hzb_sink() == 1)	/* keep the sinks alive */
@@ -264,17 +315,20 @@ int main(int argc, char **argv)
 	hzb_threads_stop();
 
 	rep = (struct hzb_report){ .csv = o.csv, .impls = o.impls,
-				   .samples = o.samples, .sample_ns = sample_ns };
+				   .samples = o.samples, .sample_ns = sample_ns,
+				   .ds = (o.works & ~MICRO_MASK) != 0, .nops = o.nops };
 	hzb_report_header(&rep);
 	for (unsigned int t = 0; t < o.nthreads; t++)
 		for (int wl = 0; wl < NWORK; wl++) {
-			double med[NIMPL] = { 0 };
+			double med[NCOL][NIMPL] = { { 0 } };
 
 			if (!(o.works >> wl & 1))
 				continue;
-			for (int im = 0; im < NIMPL; im++)
-				if (selected(&o, im, wl))
-					med[im] = bc_median(&RES(im, wl, t, 0), (int)o.samples);
+			for (int c = 0; c < NCOL; c++)
+				for (int im = 0; im < NIMPL; im++)
+					if (selected(&o, im, wl))
+						med[c][im] = bc_median(&RES(c, im, wl, t, 0),
+								       (int)o.samples);
 			hzb_report_cell(&rep, o.threads[t], (enum workload)wl, med);
 		}
 	hzb_report_footer(&rep);
@@ -287,5 +341,5 @@ int main(int argc, char **argv)
 	hazptr_domain_destroy(hz_dom[0]);
 	hazptr_domain_destroy(hz_dom[1]);
 	free(res);
-	return 0;
+	return hzb_ds_failed() ? 1 : 0;
 }

@@ -10,8 +10,13 @@
 
 #include "hzbench.h"
 
+/* What a sample records: the columns of a row. */
+enum { C_NS, C_MOPS, C_RETIRED, C_PEAK, C_END, NCOL };
+
 struct hzb_report {
 	bool csv;
+	bool ds;		/* data-structure rows too: their columns */
+	uint64_t nops;		/* --ops (0: timed samples) */
 	unsigned int impls;	/* selection mask over enum impl */
 	unsigned int samples;
 	uint64_t sample_ns;
@@ -19,7 +24,7 @@ struct hzb_report {
 
 void hzb_report_header(const struct hzb_report *r);
 void hzb_report_cell(const struct hzb_report *r, unsigned int threads,
-		     enum workload wl, const double *med);
+		     enum workload wl, double med[NCOL][NIMPL]);
 void hzb_report_footer(const struct hzb_report *r);
 
 #endif /* HZBENCH_REPORT_H */

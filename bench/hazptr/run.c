@@ -15,12 +15,12 @@
 #include <unistd.h>
 
 #include "../common/host.h"
-#include "hzbench.h"
+#include "ds.h"
 
 const struct hzb_impl *const hzb_impls[NIMPL] = {
 	[I_BARE] = &hzb_bare, [I_HZ_MB] = &hzb_hz_mb, [I_HZ_FENCE] = &hzb_hz_fence,
 	[I_REF] = &hzb_refcount, [I_CK] = &hzb_ck, [I_MEMB] = &hzb_memb,
-	[I_QSBR] = &hzb_qsbr,
+	[I_QSBR] = &hzb_qsbr, [I_EPOCH] = &hzb_epoch,
 };
 
 _Atomic int g_stop;
@@ -32,7 +32,8 @@ static pthread_cond_t job_cond = PTHREAD_COND_INITIALIZER;
 static unsigned int job_gen, job_threads;
 static enum impl job_impl;
 static enum workload job_work;
-static bool job_quit;
+static bool job_quit, job_stall;
+static uint64_t job_nops;
 static _Atomic unsigned int g_done;
 
 static uint64_t now_ns(void)
@@ -85,7 +86,7 @@ bool hzb_applies(enum impl im, enum workload wl)
 	case W_PROTECT: return ops->protect != NULL;
 	case W_LIST: return ops->list10 != NULL;
 	case W_RETIRE: return ops->retire != NULL;
-	default: return false;
+	default: return WORK_IS_DS(wl) && wl < NWORK && ops->ds != NULL;
 	}
 }
 
@@ -117,13 +118,15 @@ static void *worker_main(void *arg)
 		exit(1);
 	}
 	ck_hp_register(&ck_hp, w->ck, w->ck_slots);
+	hzb_ds_thread_init(w);
 	hzb_urcu_thread_init();
 
 	for (;;) {
 		const struct hzb_impl *ops;
 		enum impl im;
 		enum workload wl;
-		uint64_t t0;
+		uint64_t t0, nops;
+		bool stall;
 
 		pthread_mutex_lock(&job_lock);
 		while (job_gen == seen && !job_quit)
@@ -135,7 +138,10 @@ static void *worker_main(void *arg)
 		seen = job_gen;
 		im = job_impl;
 		wl = job_work;
-		if (w->id >= job_threads) {
+		nops = job_nops;
+		/* The stalled reader is the thread after the workers. */
+		stall = job_stall && w->id == job_threads;
+		if (w->id >= job_threads && !stall) {
 			pthread_mutex_unlock(&job_lock);
 			continue;
 		}
@@ -144,6 +150,16 @@ static void *worker_main(void *arg)
 		ops = hzb_impls[im];
 		if (ops->qsbr)
 			hzb_urcu_online(true);
+		if (WORK_IS_DS(wl)) {
+			if (stall)
+				hzb_ds_stall(w, im, wl);
+			else
+				hzb_ds_work(w, im, wl, nops);
+			if (ops->qsbr)
+				hzb_urcu_online(false);
+			atomic_fetch_add(&g_done, 1);
+			continue;
+		}
 		t0 = now_ns();
 		w->ops = run_one(w, im, wl);
 		w->ns = now_ns() - t0;
@@ -155,6 +171,7 @@ static void *worker_main(void *arg)
 		atomic_fetch_add(&g_done, 1);
 	}
 	hzb_urcu_thread_fini();
+	hzb_ds_thread_fini(w);
 	ck_hp_unregister(w->ck);
 	return NULL;
 }
@@ -197,22 +214,46 @@ void hzb_threads_stop(void)
 	workers = NULL;
 }
 
-/* One sample: ns/op averaged over the threads. */
-void hzb_measure(enum impl im, enum workload wl, unsigned int threads,
-		 uint64_t ns, struct hzb_sample *out)
+struct worker *hzb_workers(unsigned int *n)
 {
-	struct timespec ts = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
-	double sum = 0;
+	*n = nworkers;
+	return workers;
+}
 
+unsigned int hzb_done(void)
+{
+	return atomic_load(&g_done);
+}
+
+/* Start a job: threads workers (and the stalled reader after them). */
+void hzb_dispatch(enum impl im, enum workload wl, unsigned int threads,
+		  bool stall, uint64_t nops)
+{
 	atomic_store(&g_stop, 0);
 	atomic_store(&g_done, 0);
 	pthread_mutex_lock(&job_lock);
 	job_impl = im;
 	job_work = wl;
 	job_threads = threads;
+	job_stall = stall;
+	job_nops = nops;
 	job_gen++;
 	pthread_cond_broadcast(&job_cond);
 	pthread_mutex_unlock(&job_lock);
+}
+
+/* One sample: ns/op averaged over the threads (data structures: ds.c). */
+void hzb_measure(enum impl im, enum workload wl, unsigned int threads,
+		 uint64_t ns, uint64_t nops, struct hzb_sample *out)
+{
+	struct timespec ts = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
+	double sum = 0;
+
+	if (WORK_IS_DS(wl)) {
+		hzb_ds_measure(im, wl, threads, ns, nops, out);
+		return;
+	}
+	hzb_dispatch(im, wl, threads, false, 0);
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
 	atomic_store(&g_stop, 1);
