@@ -39,8 +39,8 @@
  *                     prefilled with half of them; 90% lookups and 5%/5%
  *                     inserts/removes, or 50% inserts / 50% removes
  *   hmlist90, hmlist50  one Harris-Michael list, keys 0..--list-range
- *                     (1,000 by default: a 100,000-key list does a few
- *                     thousand operations per second)
+ *                     (1,000 by default: a 100,000-key list does about
+ *                     1,500 operations per second, docs/hazptr.md)
  *   hash50-stall, hmlist50-stall  as the 50/50 runs, plus one reader
  *                     thread that protects a node (hazard pointers) or
  *                     enters a read section (epochs, RCU) and sleeps
