@@ -252,7 +252,7 @@ static inline bool hazptr_ptr_eq(const void *a, const void *b)
  *
  * Orders: store to the slot  before  the re-load of *src.  [pair:hp-publish]
  * Pairs with: the heavy fence in scan_pass(), hazptr_synchronize() and
- *   hazptr_scan() (lib/hazptr/hazptr.c), issued after the object was
+ *   hazptr_scan() (lib/hazptr/reclaim.c, record.c), issued after the object was
  *   unlinked and before the slots are read.
  * Without it (store buffering):
  *   reader: hazptr_protect()          updater: unlink + retire + scan
@@ -402,7 +402,7 @@ static inline void hazptr_reset(struct hazptr_rec *r, unsigned int i, void *ptr)
 /*
  * End the protection held by slot i.
  * Orders: every access to the protected object  before  the slot's NULL.
- * Pairs with: the acquire loads of slots in snapshot_slots() (hazptr.c);
+ * Pairs with: the acquire loads of slots in snapshot_slots() (reclaim.c);
  * a scanner that sees NULL then reclaims after this thread's last access.
  * [pair:hp-release]   x86: a plain store.
  */

@@ -17,7 +17,7 @@
  * retired objects on its record and hands them to the domain's shared list
  * HAZPTR_RETIRE_BATCH at a time, so that the shared list and counter are
  * touched once per batch.  Must not exceed HAZPTR_SCAN_MULT *
- * HAZPTR_NR_SLOTS (see the memory bound in hazptr.c).
+ * HAZPTR_NR_SLOTS (see the memory bound in retire.c).
  */
 #ifndef HAZPTR_RETIRE_BATCH
 #define HAZPTR_RETIRE_BATCH_MAX_ (HAZPTR_SCAN_MULT * HAZPTR_NR_SLOTS)
@@ -29,7 +29,7 @@
 /*
  * Local mode: while L = min(T, 2T / R) (T the threshold, R the records) is
  * at least this, each record scans its own retired list at L objects
- * (retire_local() in hazptr.c); below it, records hand batches of
+ * (retire_local() in retire.c); below it, records hand batches of
  * HAZPTR_RETIRE_BATCH to the domain's shared list.  The local snapshot buffer holds
  * HAZPTR_LOCAL_SNAP non-NULL slots (on the stack); more, and the batch
  * goes to the shared list.
@@ -114,7 +114,7 @@ struct hazptr_rec_priv {
 	struct hazptr_rec_priv *tls_next;	/* owning thread's list */
 	/* Retire cache, owned by the record's thread.  A stealer (cleanup,
 	 * destroy: under the domain lock) takes it with the rt_busy/rt_steal
-	 * handshake described at cache_enter() in hazptr.c. */
+	 * handshake described at cache_enter() in retire.c. */
 	struct hazptr_obj *_Atomic rt_head HAZPTR_ALIGNED;
 	_Atomic unsigned int rt_n;		/* length of the rt_head list */
 	_Atomic int rt_busy;			/* owner is changing the cache */
@@ -136,6 +136,50 @@ struct hazptr_rec_priv {
 	for ((r) = atomic_load_explicit(&(d)->records, memory_order_acquire); \
 	     (r); (r) = atomic_load_explicit(&(r)->next, memory_order_acquire))
 
+
+/* Handle (include/hazptr.h: the address, bit 0 set in seq_cst mode) to
+ * record, and back. */
+static inline struct hazptr_rec_priv *rec_priv(const struct hazptr_rec *h)
+{
+	return (struct hazptr_rec_priv *)hazptr_rec_(h);	/* pub is first */
+}
+
+static inline struct hazptr_rec *rec_handle(struct hazptr_rec_priv *r)
+{
+	return (struct hazptr_rec *)((uintptr_t)&r->pub |
+				     (r->light ? 0 : HAZPTR_REC_FENCED_));
+}
+
+static inline void rec_clear_slots(struct hazptr_rec_priv *r)
+{
+	hazptr_clear_all(&r->pub);
+}
+
+/* domain.c */
+HAZPTR_HIDDEN extern pthread_key_t g_exit_key;
+HAZPTR_HIDDEN unsigned int threshold_for(unsigned int slots);
+HAZPTR_HIDDEN unsigned int trigger_for(unsigned int records, unsigned int *defer_max,
+				       unsigned int *local_limit);
+HAZPTR_HIDDEN struct hazptr_domain *resolve(struct hazptr_domain *d);
+
+/* record.c: this thread's implicit records (all domains) and the last one
+ * used; the domain whose pass this thread is running (its lock is held),
+ * and how many objects its reclaim callbacks retired into it. */
+HAZPTR_HIDDEN extern HAZPTR_TLS struct hazptr_rec_priv *tls_recs;
+HAZPTR_HIDDEN extern HAZPTR_TLS struct hazptr_rec_priv *tls_last;
+HAZPTR_HIDDEN extern HAZPTR_TLS struct hazptr_domain *tls_in_pass;
+HAZPTR_HIDDEN extern HAZPTR_TLS unsigned long tls_cb_retired;
+HAZPTR_HIDDEN struct hazptr_rec *rec_get_slow(struct hazptr_domain *d);
+HAZPTR_HIDDEN void thread_exit(void *unused);
+HAZPTR_HIDDEN struct hazptr_rec_priv *tls_find(struct hazptr_domain *d);
+
+/* retire.c */
+HAZPTR_HIDDEN bool cache_enter(struct hazptr_rec_priv *r);
+HAZPTR_HIDDEN void cache_exit(struct hazptr_rec_priv *r);
+HAZPTR_HIDDEN long cache_take(struct hazptr_rec_priv *r, struct hazptr_obj **first,
+			      struct hazptr_obj **last);
+HAZPTR_HIDDEN void steal_caches(struct hazptr_domain *d);
+HAZPTR_HIDDEN void drain_all(struct hazptr_domain *d);
 
 /* reclaim.c */
 HAZPTR_HIDDEN void push_retired(struct hazptr_domain *d, struct hazptr_obj *first,

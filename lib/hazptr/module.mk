@@ -13,7 +13,8 @@
 HZ_VERSION := 1.0.0
 HZ_SOMAJOR := 1
 
-HAZPTR_SRCS := lib/hazptr/hazptr.c lib/hazptr/reclaim.c lib/hazptr/worker.c \
+HAZPTR_SRCS := lib/hazptr/domain.c lib/hazptr/record.c \
+	       lib/hazptr/retire.c lib/hazptr/reclaim.c lib/hazptr/worker.c \
 	       lib/hazptr/fence.c lib/hazptr/pcpu.c
 HAZPTR_OBJS := $(HAZPTR_SRCS:%.c=$(B)/%.o)
 HAZPTR_PIC_OBJS := $(HAZPTR_SRCS:%.c=$(B)/pic/%.o)

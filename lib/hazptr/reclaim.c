@@ -153,7 +153,7 @@ unsigned long scan_pass(struct hazptr_domain *d, struct hazptr_rec_priv *self,
 }
 
 /*
- * Local mode (hazptr.c: retire_local()): scan one record's own chain.  The
+ * Local mode (retire.c: retire_local()): scan one record's own chain.  The
  * same heavy fence and the same sorted snapshot as scan_pass(), but in a
  * stack buffer and without the domain lock: several threads may run local
  * passes at once, each reclaiming only what it retired.  Returns the number
@@ -222,7 +222,7 @@ long local_pass(struct hazptr_domain *d, struct hazptr_obj *chain,
  * which the pass keeps below d->defer_max (D); past it, and for records of
  * exited threads, for the pass's own objects and for objects retired
  * without a record, the pass reclaims directly.  The trigger is lowered by
- * D (trigger_for() in hazptr.c), so the documented bound 2(T + H) holds
+ * D (trigger_for() in domain.c), so the documented bound 2(T + H) holds
  * with the hand-back chains counted (docs/hazptr.md).
  */
 
