@@ -21,7 +21,7 @@ static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct hazptr_domain *g_domains;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 HAZPTR_HIDDEN pthread_key_t g_exit_key;
-static struct hazptr_domain g_default;
+HAZPTR_HIDDEN struct hazptr_domain g_default;
 
 static void atfork_prepare(void);
 static void atfork_parent(void);
@@ -122,11 +122,6 @@ struct hazptr_domain *hazptr_default_domain(void)
 {
 	pthread_once(&g_once, global_init);
 	return &g_default;
-}
-
-HAZPTR_HIDDEN struct hazptr_domain *resolve(struct hazptr_domain *d)
-{
-	return d ? d : hazptr_default_domain();
 }
 
 struct hazptr_domain *hazptr_domain_create(unsigned int flags)

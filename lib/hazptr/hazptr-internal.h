@@ -47,8 +47,15 @@
 #define HAZPTR_SORT_SMALL 16
 #endif
 
-/* Static TLS: the library is linked at start-up, never dlopen()ed late. */
+/* Static TLS: the library is linked at start-up, never dlopen()ed late.
+ * The objects of libhazptr.a (position-dependent or PIE: executables
+ * only) use the local-exec model: a TLS variable defined in another of the
+ * library's files is then one %fs-relative access, not a GOT load first. */
+#if defined(__PIC__) && !defined(__PIE__)
 #define HAZPTR_TLS _Thread_local __attribute__((tls_model("initial-exec")))
+#else
+#define HAZPTR_TLS _Thread_local __attribute__((tls_model("local-exec")))
+#endif
 
 #define HAZPTR_ALIGNED __attribute__((aligned(HAZPTR_CACHELINE)))
 
@@ -90,6 +97,12 @@ HAZPTR_HIDDEN void hazptr_worker_atfork_child_(void);
 
 /* fence.c */
 HAZPTR_HIDDEN uint64_t hazptr_now_ns_(void);
+/* CLOCK_MONOTONIC_COARSE (the last tick; a few ns to read where the precise
+ * clock costs tens in a VM), or the precise clock where the kernel has no
+ * coarse one.  The time trigger uses it for delays of at least
+ * HAZPTR_COARSE_MIN_NS, far above any tick (1-10 ms). */
+HAZPTR_HIDDEN uint64_t hazptr_coarse_ns_(void);
+#define HAZPTR_COARSE_MIN_NS 100000000ull
 HAZPTR_HIDDEN void hazptr_heavy_fence_(enum hazptr_fence mode);
 HAZPTR_HIDDEN void hazptr_fence_atfork_child_(void);
 
@@ -160,7 +173,13 @@ HAZPTR_HIDDEN extern pthread_key_t g_exit_key;
 HAZPTR_HIDDEN unsigned int threshold_for(unsigned int slots);
 HAZPTR_HIDDEN unsigned int trigger_for(unsigned int records, unsigned int *defer_max,
 				       unsigned int *local_limit);
-HAZPTR_HIDDEN struct hazptr_domain *resolve(struct hazptr_domain *d);
+HAZPTR_HIDDEN extern struct hazptr_domain g_default;
+
+/* NULL means the default domain. */
+static inline struct hazptr_domain *resolve(struct hazptr_domain *d)
+{
+	return d ? d : hazptr_default_domain();
+}
 
 /* record.c: this thread's implicit records (all domains) and the last one
  * used; the domain whose pass this thread is running (its lock is held),
@@ -174,12 +193,57 @@ HAZPTR_HIDDEN void thread_exit(void *unused);
 HAZPTR_HIDDEN struct hazptr_rec_priv *tls_find(struct hazptr_domain *d);
 
 /* retire.c */
-HAZPTR_HIDDEN bool cache_enter(struct hazptr_rec_priv *r);
-HAZPTR_HIDDEN void cache_exit(struct hazptr_rec_priv *r);
 HAZPTR_HIDDEN long cache_take(struct hazptr_rec_priv *r, struct hazptr_obj **first,
 			      struct hazptr_obj **last);
 HAZPTR_HIDDEN void steal_caches(struct hazptr_domain *d);
 HAZPTR_HIDDEN void drain_all(struct hazptr_domain *d);
+
+/*
+ * The retire cache handshake.  The owner changes its cache only between
+ * cache_enter() and cache_exit(); a stealer (steal_caches(), always under
+ * the domain lock) takes it only after setting rt_steal and seeing rt_busy
+ * clear.  This is the same store-buffering pattern as protect/scan, and it
+ * uses the same asymmetric fence, so a retire costs no locked instruction:
+ *
+ * Orders: owner's store rt_busy = 1  before  its load of rt_steal;
+ *   stealer's store rt_steal = 1  before  its loads of rt_busy.
+ *   [pair:hp-retire-cache]
+ * Pairs with: the heavy fence in steal_caches() (retire.c).
+ * Without it (store buffering):
+ *   owner: hazptr_retire()             stealer: hazptr_cleanup()
+ *     rt_busy = 1  (buffered)            rt_steal = 1  (buffered)
+ *     load rt_steal -> 0                 load rt_busy -> 0
+ *     head = obj (obj->next = old head)  take head, head = NULL
+ *   => the `old head` chain is on both sides: reclaimed twice.
+ * x86 cost: membarrier mode: nothing (compiler barrier); seq_cst mode: one
+ *   `lock or` (like the CAS it replaces).  Under ThreadSanitizer
+ *   (HAZPTR_TSAN_): a locked RMW on a thread-private word (see
+ *   hazptr_full_fence_()).
+ * The releases (rt_busy = 0, rt_steal = 0) and acquires (loads of them)
+ * order the list itself: whichever side goes second sees the other's writes.
+ */
+static inline bool cache_enter(struct hazptr_rec_priv *r)
+{
+	atomic_store_explicit(&r->rt_busy, 1, memory_order_relaxed);
+#if HAZPTR_TSAN_
+	hazptr_full_fence_();
+#else
+	if (r->light)
+		atomic_signal_fence(memory_order_seq_cst);
+	else
+		atomic_thread_fence(memory_order_seq_cst);
+#endif
+	if (atomic_load_explicit(&r->rt_steal, memory_order_acquire)) {
+		atomic_store_explicit(&r->rt_busy, 0, memory_order_release);
+		return false;
+	}
+	return true;
+}
+
+static inline void cache_exit(struct hazptr_rec_priv *r)
+{
+	atomic_store_explicit(&r->rt_busy, 0, memory_order_release);
+}
 
 /* reclaim.c */
 HAZPTR_HIDDEN void push_retired(struct hazptr_domain *d, struct hazptr_obj *first,

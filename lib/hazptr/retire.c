@@ -59,53 +59,6 @@
 /* Retired lists                                                       */
 /* ------------------------------------------------------------------ */
 
-/*
- * The retire cache handshake.  The owner changes its cache only between
- * cache_enter() and cache_exit(); a stealer (steal_caches(), always under
- * the domain lock) takes it only after setting rt_steal and seeing rt_busy
- * clear.  This is the same store-buffering pattern as protect/scan, and it
- * uses the same asymmetric fence, so a retire costs no locked instruction:
- *
- * Orders: owner's store rt_busy = 1  before  its load of rt_steal;
- *   stealer's store rt_steal = 1  before  its loads of rt_busy.
- *   [pair:hp-retire-cache]
- * Pairs with: the heavy fence in steal_caches().
- * Without it (store buffering):
- *   owner: hazptr_retire()             stealer: hazptr_cleanup()
- *     rt_busy = 1  (buffered)            rt_steal = 1  (buffered)
- *     load rt_steal -> 0                 load rt_busy -> 0
- *     head = obj (obj->next = old head)  take head, head = NULL
- *   => the `old head` chain is on both sides: reclaimed twice.
- * x86 cost: membarrier mode: nothing (compiler barrier); seq_cst mode: one
- *   `lock or` (like the CAS it replaces).  Under ThreadSanitizer
- *   (HAZPTR_TSAN_): a locked RMW on a thread-private word (see
- *   hazptr_full_fence_()).
- * The releases (rt_busy = 0, rt_steal = 0) and acquires (loads of them)
- * order the list itself: whichever side goes second sees the other's writes.
- */
-HAZPTR_HIDDEN bool cache_enter(struct hazptr_rec_priv *r)
-{
-	atomic_store_explicit(&r->rt_busy, 1, memory_order_relaxed);
-#if HAZPTR_TSAN_
-	hazptr_full_fence_();
-#else
-	if (r->light)
-		atomic_signal_fence(memory_order_seq_cst);
-	else
-		atomic_thread_fence(memory_order_seq_cst);
-#endif
-	if (atomic_load_explicit(&r->rt_steal, memory_order_acquire)) {
-		atomic_store_explicit(&r->rt_busy, 0, memory_order_release);
-		return false;
-	}
-	return true;
-}
-
-HAZPTR_HIDDEN void cache_exit(struct hazptr_rec_priv *r)
-{
-	atomic_store_explicit(&r->rt_busy, 0, memory_order_release);
-}
-
 /* Take r's whole cache (the owner inside cache_enter(), or a stealer that
  * saw rt_busy clear).  Returns its length; the chain is *first..*last. */
 HAZPTR_HIDDEN long cache_take(struct hazptr_rec_priv *r, struct hazptr_obj **first,
@@ -205,14 +158,17 @@ static struct hazptr_rec_priv *retire_rec(struct hazptr_domain *d)
  */
 static bool delay_due(struct hazptr_domain *d, struct hazptr_rec_priv *r, bool local)
 {
-	uint64_t delay, last;
+	uint64_t delay, last, now;
 
 	if (++r->since_check < HAZPTR_DELAY_CHECK)
 		return false;
 	delay = atomic_load_explicit(&d->delay_ns, memory_order_relaxed);
 	last = local ? r->last_scan_ns
 		     : atomic_load_explicit(&d->last_pass_ns, memory_order_relaxed);
-	if (delay && hazptr_now_ns_() - last >= delay)
+	/* Long delays read the coarse clock (fence.c), which may lag the
+	 * precise stamp in `last` by a tick: hence now > last. */
+	now = delay >= HAZPTR_COARSE_MIN_NS ? hazptr_coarse_ns_() : hazptr_now_ns_();
+	if (delay && now > last && now - last >= delay)
 		return true;		/* since_check stays at the mark */
 	r->since_check = 0;
 	return false;
@@ -267,17 +223,17 @@ static void retire_local(struct hazptr_domain *d, struct hazptr_rec_priv *r,
 	}
 }
 
-void hazptr_retire(struct hazptr_domain *d, struct hazptr_obj *obj,
-		   const void *addr, hazptr_reclaim_fn *reclaim)
+/*
+ * Everything hazptr_retire()'s fast path does not do: registration, a full
+ * cache (a batch or a local pass), the time trigger's clock read, retires
+ * from callbacks, a cache being stolen.  obj's hp_addr and hp_reclaim are
+ * set.
+ */
+static __attribute__((noinline)) void retire_slow(struct hazptr_domain *d,
+						  struct hazptr_obj *obj)
 {
 	struct hazptr_rec_priv *r;
 
-	if (!obj || !addr || !reclaim)
-		hazptr_die("hazptr_retire: NULL %s", !obj ? "object header" :
-			   !addr ? "address" : "reclaim callback");
-	d = resolve(d);
-	obj->hp_addr = addr;
-	obj->hp_reclaim = reclaim;
 	obj->hp_owner = NULL;
 	if (HAZPTR_RETIRE_BATCH > 1 && !tls_in_pass && (r = retire_rec(d)) &&
 	    cache_enter(r)) {
@@ -316,6 +272,54 @@ void hazptr_retire(struct hazptr_domain *d, struct hazptr_obj *obj,
 		return;
 	}
 	publish(d, obj, obj, 1, false);
+}
+
+static __attribute__((noreturn, cold)) void retire_bad(const struct hazptr_obj *obj,
+						       const void *addr)
+{
+	hazptr_die("hazptr_retire: NULL %s", !obj ? "object header" :
+		   !addr ? "address" : "reclaim callback");
+}
+
+/*
+ * The fast path: the calling thread's last-used record is d's (d NULL: the
+ * default domain, recognised by its address, so that a record whose domain
+ * was destroyed is never followed to it), its cache has room, and the time
+ * trigger's clock is not due.  Then a retire is a few plain stores on the
+ * record's own line and the cache handshake's compiler barrier, in a leaf
+ * function: the full path below, with its calls and spills, cost ~5 ns per
+ * object more than ck_hp_free() in hazptr-bench's retire row (perf:
+ * prologue/epilogue, tls_find(), resolve(), the clock).
+ */
+void hazptr_retire(struct hazptr_domain *d, struct hazptr_obj *obj,
+		   const void *addr, hazptr_reclaim_fn *reclaim)
+{
+	struct hazptr_rec_priv *r = tls_last;
+
+	if (__builtin_expect(!obj || !addr || !reclaim, 0))
+		retire_bad(obj, addr);
+	obj->hp_addr = addr;
+	obj->hp_reclaim = reclaim;
+	if (HAZPTR_RETIRE_BATCH > 1 && r && r->domain == (d ? d : &g_default) &&
+	    !tls_in_pass &&
+	    atomic_load_explicit(&r->state, memory_order_relaxed) == HP_REC_THREAD &&
+	    r->since_check + 1 < HAZPTR_DELAY_CHECK && cache_enter(r)) {
+		unsigned int n = atomic_load_explicit(&r->rt_n, memory_order_relaxed) + 1;
+		unsigned int local = atomic_load_explicit(&r->domain->local_limit,
+							  memory_order_relaxed);
+
+		if (n < (local ? local : HAZPTR_RETIRE_BATCH)) {
+			r->since_check++;	/* as delay_due() below the mark */
+			obj->hp_owner = r;
+			obj->hp_next = atomic_load_explicit(&r->rt_head, memory_order_relaxed);
+			atomic_store_explicit(&r->rt_head, obj, memory_order_relaxed);
+			atomic_store_explicit(&r->rt_n, n, memory_order_relaxed);
+			cache_exit(r);
+			return;
+		}
+		cache_exit(r);
+	}
+	retire_slow(resolve(d), obj);
 }
 
 /* Reclaim every record's hand-back chain.  Caller holds d->lock. */
