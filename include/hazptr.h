@@ -120,8 +120,9 @@ struct hazptr_domain *hazptr_domain_create(unsigned int flags);
 /*
  * Reclaims every retired object and frees the domain and its records.
  * Returns 0; -EINVAL for NULL or the default domain; -EBUSY if a slot still
- * protects an object or a hazptr_rec_alloc() record is still allocated (the
- * domain is left intact); -EDEADLK from inside a reclaim callback.
+ * protects an object, a hazptr_rec_alloc() record is still allocated or a
+ * cohort of the domain is not destroyed (the domain is left intact);
+ * -EDEADLK from inside a reclaim callback.
  * Threads that still cache a record of the domain release it at exit.
  */
 int hazptr_domain_destroy(struct hazptr_domain *d);
@@ -472,6 +473,41 @@ void hazptr_retire(struct hazptr_domain *d, struct hazptr_obj *obj,
  * -EDEADLK when called from a reclaim callback.
  */
 int hazptr_cleanup(struct hazptr_domain *d);
+
+/* ------------------------------------------------------------------ */
+/* Cohorts                                                             */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A cohort groups the objects a data structure retires so that they are
+ * reclaimed no later than the structure's destruction (folly's
+ * hazptr_obj_cohort): hazptr_cohort_destroy() returns only once every object
+ * retired into the cohort has been reclaimed, waiting for readers that still
+ * protect some.  Objects in a cohort are protected in d like any other; the
+ * cohort reclaims them itself (passes at d's threshold T, under d's scan
+ * lock), apart from d's lists, so hazptr_cleanup(d) and the worker do not
+ * reclaim them: hazptr_cohort_cleanup(c) does.
+ *
+ * create: NULL + errno (ENOMEM).  retire: as hazptr_retire() (callbacks
+ * run with d's scan lock held; they may retire, also into a cohort; NULL
+ * arguments abort with a message).  cleanup: one pass, no wait: 0, -EINVAL
+ * (NULL), -EDEADLK (from a reclaim callback).  destroy: reclaims everything
+ * and frees c: 0; -EINVAL (NULL); -EDEADLK from a reclaim callback or when
+ * the calling thread's own record protects one of c's objects (c is left
+ * intact).  No retire into c may run concurrently with its destroy.
+ * hazptr_domain_destroy(d) returns -EBUSY while d has cohorts.
+ * pending: objects retired into c, not yet reclaimed (exact when no pass
+ * runs); reclaimed: callbacks c's passes ran.
+ */
+struct hazptr_cohort;	/* opaque */
+
+struct hazptr_cohort *hazptr_cohort_create(struct hazptr_domain *d);
+void hazptr_cohort_retire(struct hazptr_cohort *c, struct hazptr_obj *obj,
+			  const void *addr, hazptr_reclaim_fn *reclaim);
+int hazptr_cohort_cleanup(struct hazptr_cohort *c);
+int hazptr_cohort_destroy(struct hazptr_cohort *c);
+uint64_t hazptr_cohort_pending(const struct hazptr_cohort *c);
+uint64_t hazptr_cohort_reclaimed(const struct hazptr_cohort *c);
 
 /* ------------------------------------------------------------------ */
 /* Refcount promotion (hpref)                                          */

@@ -90,6 +90,7 @@ static void domain_init(struct hazptr_domain *d, unsigned int flags)
 	atomic_init(&d->records, NULL);
 	atomic_init(&d->nrecords, 0);
 	atomic_init(&d->nexplicit, 0);
+	atomic_init(&d->ncohorts, 0);
 	atomic_init(&d->reclaimed, 0);
 	atomic_init(&d->scans, 0);
 	atomic_init(&d->handed_back, 0);
@@ -267,7 +268,8 @@ int hazptr_domain_destroy(struct hazptr_domain *d)
 	if (d->worker && hazptr_worker_stop(d) == -EDEADLK)
 		return -EDEADLK;
 	pthread_mutex_lock(&d->lock);
-	if (atomic_load_explicit(&d->nexplicit, memory_order_relaxed) || any_slot_busy(d)) {
+	if (atomic_load_explicit(&d->nexplicit, memory_order_relaxed) ||
+	    atomic_load_explicit(&d->ncohorts, memory_order_relaxed) || any_slot_busy(d)) {
 		pthread_mutex_unlock(&d->lock);
 		return -EBUSY;
 	}

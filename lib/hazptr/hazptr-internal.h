@@ -191,6 +191,7 @@ HAZPTR_HIDDEN extern HAZPTR_TLS unsigned long tls_cb_retired;
 HAZPTR_HIDDEN struct hazptr_rec *rec_get_slow(struct hazptr_domain *d);
 HAZPTR_HIDDEN void thread_exit(void *unused);
 HAZPTR_HIDDEN struct hazptr_rec_priv *tls_find(struct hazptr_domain *d);
+HAZPTR_HIDDEN bool own_record_holds(struct hazptr_domain *d, const void *addr);
 
 /* retire.c */
 HAZPTR_HIDDEN long cache_take(struct hazptr_rec_priv *r, struct hazptr_obj **first,
@@ -256,6 +257,13 @@ HAZPTR_HIDDEN void hb_publish(struct hazptr_domain *d, struct hazptr_rec_priv *t
 HAZPTR_HIDDEN long local_pass(struct hazptr_domain *d, struct hazptr_obj *chain,
 			      struct hazptr_obj **keep, struct hazptr_obj **keep_last);
 HAZPTR_HIDDEN unsigned long handback_drain(struct hazptr_domain *d, struct hazptr_rec_priv *r);
+HAZPTR_HIDDEN size_t snapshot_slots(struct hazptr_domain *d);
+HAZPTR_HIDDEN void push_chain(struct hazptr_obj *_Atomic *list, struct hazptr_obj *first,
+			      struct hazptr_obj *last);
+HAZPTR_HIDDEN struct hazptr_obj *pass_take(struct hazptr_domain *d, _Atomic long *count,
+					   struct hazptr_obj *_Atomic *head, long *taken,
+					   size_t *nsnap);
+HAZPTR_HIDDEN bool in_snapshot(const void *const *buf, size_t n, const void *addr);
 
 struct hazptr_domain {
 	/* Retire's line: every hazptr_retire() touches it. */
@@ -273,6 +281,7 @@ struct hazptr_domain {
 	struct hazptr_rec_priv *_Atomic records HAZPTR_ALIGNED;
 	_Atomic unsigned int nrecords;
 	_Atomic unsigned int nexplicit;
+	_Atomic unsigned int ncohorts;	/* live cohorts (cohort.c) */
 	enum hazptr_fence fence;
 	bool is_default;
 	pthread_mutex_t lock;		/* one pass at a time; record insertion */

@@ -264,7 +264,7 @@ HAZPTR_HIDDEN struct hazptr_rec_priv *tls_find(struct hazptr_domain *d)
 /* Synchronous calls                                                   */
 /* ------------------------------------------------------------------ */
 
-static bool own_record_holds(struct hazptr_domain *d, const void *addr)
+HAZPTR_HIDDEN bool own_record_holds(struct hazptr_domain *d, const void *addr)
 {
 	for (struct hazptr_rec_priv *r = tls_recs; r; r = r->tls_next) {
 		if (r->domain != d ||

@@ -11,3 +11,4 @@
 #include "../../lib/hazptr/worker.c"
 #include "../../lib/hazptr/fence.c"
 #include "../../lib/hazptr/pcpu.c"
+#include "../../lib/hazptr/cohort.c"
