@@ -510,6 +510,38 @@ uint64_t hazptr_cohort_pending(const struct hazptr_cohort *c);
 uint64_t hazptr_cohort_reclaimed(const struct hazptr_cohort *c);
 
 /* ------------------------------------------------------------------ */
+/* Holds: per-CPU slots through rseq                                   */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A hold protects one object without naming a slot.  Where the kernel and
+ * libc support rseq (x86-64), hazptr_hold_protect() claims a free slot of
+ * the CPU it runs on with a restartable sequence (no locked instruction),
+ * so a domain's scan reads HAZPTR_CPU_SLOTS slots per CPU for holds however
+ * many threads take them.  The hold stays valid wherever the thread runs
+ * next.  Fallback (no rseq, a ThreadSanitizer build,
+ * HAZPTR_FORCE_NO_RSEQ=1 in the environment, or every slot of the CPU
+ * held): the highest free slot of the thread's record in d, so code that
+ * mixes holds and hazptr_protect() should use low slot indexes.
+ *
+ * protect: returns the object *src held (NULL, and nothing held, if *src
+ * is NULL), valid until hazptr_hold_clear(h).  Aborts with a message if h
+ * or src is NULL, or in the fallback when all the record's slots are in
+ * use.  clear: idempotent.  mode: "rseq" or "thread" (decided once).
+ * hazptr_scan() reports a matching hold slot with a NULL record.
+ */
+#define HAZPTR_CPU_SLOTS 8	/* hold slots per CPU: one cache line */
+
+struct hazptr_hold {
+	void *_Atomic *slot_;	/* the library's */
+};
+
+void *hazptr_hold_protect(struct hazptr_domain *d, struct hazptr_hold *h,
+			  void *_Atomic const *src);
+void hazptr_hold_clear(struct hazptr_hold *h);
+const char *hazptr_hold_mode(void);
+
+/* ------------------------------------------------------------------ */
 /* Refcount promotion (hpref)                                          */
 /* ------------------------------------------------------------------ */
 

@@ -91,6 +91,7 @@ static void domain_init(struct hazptr_domain *d, unsigned int flags)
 	atomic_init(&d->nrecords, 0);
 	atomic_init(&d->nexplicit, 0);
 	atomic_init(&d->ncohorts, 0);
+	atomic_init(&d->cpu_slots, NULL);
 	atomic_init(&d->reclaimed, 0);
 	atomic_init(&d->scans, 0);
 	atomic_init(&d->handed_back, 0);
@@ -192,6 +193,9 @@ static bool any_slot_busy(struct hazptr_domain *d)
 		for (unsigned int i = 0; i < HAZPTR_NR_SLOTS; i++)
 			if (atomic_load_explicit(&r->pub.hp_slot[i], memory_order_acquire))
 				return true;
+	for_each_cpu_slot(d, s, arr)
+		if (atomic_load_explicit(s, memory_order_acquire))
+			return true;
 	return false;
 }
 
@@ -300,6 +304,7 @@ int hazptr_domain_destroy(struct hazptr_domain *d)
 	free_records(d);
 	reclaim_leftovers(d);
 	free(d->scan_buf);
+	free((void *)atomic_load_explicit(&d->cpu_slots, memory_order_relaxed));
 	pthread_mutex_destroy(&d->lock);
 	free(d);
 	return 0;

@@ -246,6 +246,15 @@ static inline void cache_exit(struct hazptr_rec_priv *r)
 	atomic_store_explicit(&r->rt_busy, 0, memory_order_release);
 }
 
+/* Each per-CPU hold slot of d (cpuslot.c) as `void *_Atomic *s`; none
+ * before the first hold.  Acquire: pairs with the release that publishes
+ * the array in cpu_slots().  [pair:hp-cpu-slots] */
+typedef void *_Atomic hazptr_slot_t;
+#define for_each_cpu_slot(d, s, arr_)					\
+	for (hazptr_slot_t *arr_ = atomic_load_explicit(&(d)->cpu_slots,	\
+							memory_order_acquire), \
+	     *s = arr_; arr_ && s < arr_ + (d)->ncpu_slots; s++)
+
 /* reclaim.c */
 HAZPTR_HIDDEN void push_retired(struct hazptr_domain *d, struct hazptr_obj *first,
 				struct hazptr_obj *last);
@@ -293,6 +302,10 @@ struct hazptr_domain {
 	struct hazptr_worker *worker;	/* worker.c; under its w_lock */
 	_Atomic uint64_t worker_runs;	/* cleanups the worker ran */
 	struct hazptr_domain *g_next;	/* all domains, under g_lock */
+	/* Per-CPU hold slots (cpuslot.c): NULL until the first hold;
+	 * ncpu_slots is set before the array is published. */
+	void *_Atomic *_Atomic cpu_slots;
+	unsigned int ncpu_slots;
 };
 
 #endif /* HAZPTR_INTERNAL_H */

@@ -81,6 +81,12 @@ HAZPTR_HIDDEN size_t snapshot_slots(struct hazptr_domain *d)
 				buf[n++] = v;
 		}
 	}
+	for_each_cpu_slot(d, s, arr) {
+		const void *v = atomic_load_explicit(s, memory_order_acquire); /* [pair:hp-release] */
+
+		if (v)
+			buf[n++] = v;
+	}
 	sort_ptrs(buf, n);
 	return n;
 }
@@ -206,6 +212,15 @@ long local_pass(struct hazptr_domain *d, struct hazptr_obj *chain,
 				return -1;
 			snap[n++] = v;
 		}
+	}
+	for_each_cpu_slot(d, s, arr) {
+		const void *v = atomic_load_explicit(s, memory_order_acquire); /* [pair:hp-release] */
+
+		if (!v)
+			continue;
+		if (n == HAZPTR_LOCAL_SNAP)
+			return -1;
+		snap[n++] = v;
 	}
 	sort_ptrs(snap, n);
 	*keep = *keep_last = NULL;

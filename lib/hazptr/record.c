@@ -59,7 +59,7 @@ static struct hazptr_rec_priv *rec_new(struct hazptr_domain *d, int state)
 
 	pthread_mutex_lock(&d->lock);
 	need = ((size_t)atomic_load_explicit(&d->nrecords, memory_order_relaxed) + 1) *
-	       HAZPTR_NR_SLOTS;
+	       HAZPTR_NR_SLOTS + d->ncpu_slots;
 	if (need > d->scan_cap) {
 		size_t cap = d->scan_cap ? d->scan_cap * 2 : 4 * HAZPTR_NR_SLOTS;
 		const void **buf;
@@ -300,6 +300,13 @@ int hazptr_synchronize(struct hazptr_domain *d, const void *addr)
 			}
 		}
 	}
+	for_each_cpu_slot(d, s, arr) {
+		unsigned int spins = 0;
+
+		while (atomic_load_explicit(s, memory_order_acquire) == addr) /* [pair:hp-release] */
+			if (++spins > 128)
+				sched_yield();
+	}
 	return 0;
 }
 
@@ -323,6 +330,13 @@ unsigned int hazptr_scan(struct hazptr_domain *d, const void *addr,
 			if (on_match)
 				on_match(arg, rec_handle(r), i, (void *)addr);
 		}
+	}
+	for_each_cpu_slot(d, s, arr) {
+		if (atomic_load_explicit(s, memory_order_acquire) != addr) /* [pair:hp-release] */
+			continue;
+		matches++;
+		if (on_match)		/* a hold: no record */
+			on_match(arg, NULL, (unsigned int)(s - arr), (void *)addr);
 	}
 	return matches;
 }

@@ -12,3 +12,4 @@
 #include "../../lib/hazptr/fence.c"
 #include "../../lib/hazptr/pcpu.c"
 #include "../../lib/hazptr/cohort.c"
+#include "../../lib/hazptr/cpuslot.c"

@@ -6,7 +6,7 @@
 
 HZT := $(B)/tests/hazptr
 
-HZ_PROGS  := unit torture lifecycle sb features cohort
+HZ_PROGS  := unit torture lifecycle sb features cohort hold
 HZ_TINY   := unit-tiny torture-tiny lifecycle-tiny
 HZ_SHARED := unit-shared torture-shared lifecycle-shared features-shared cohort-shared
 HZ_BROKEN := sb-broken

@@ -194,13 +194,18 @@ static void *writer(void *arg)
 }
 
 static bool many;	/* --many: readers use hazptr_protect_many() */
+static bool use_hold;	/* --hold: looping readers use hazptr_hold_protect() */
 
 static int read_once(struct hazptr_rec *r, unsigned int slot, uint64_t *seed, bool delays)
 {
 	struct tobj *p, *p0 = NULL;
+	struct hazptr_hold hold = { NULL };
 	int age, age2;
 
-	if (many && slot + 1 < HAZPTR_NR_SLOTS) {
+	if (use_hold && delays) {
+		/* A per-CPU slot claimed through rseq (or the fallback). */
+		p = hazptr_hold_protect(dom, &hold, (void *_Atomic const *)&cur);
+	} else if (many && slot + 1 < HAZPTR_NR_SLOTS) {
 		/* Two protections of `cur` in one call; both are checked. */
 		void *_Atomic const *srcs[2] = { (void *_Atomic const *)&cur,
 						 (void *_Atomic const *)&cur };
@@ -232,6 +237,7 @@ static int read_once(struct hazptr_rec *r, unsigned int slot, uint64_t *seed, bo
 		if (a0 > age2 || a0 < 0)
 			age2 = a0;
 	}
+	hazptr_hold_clear(&hold);
 	return age2 > age || age2 < 0 ? age2 : age;
 }
 
@@ -344,7 +350,8 @@ static void *churn(void *arg)
 static void usage(const char *argv0)
 {
 	fprintf(stderr, "usage: %s [--reads N] [--min-seconds S] [--readers N] [--seconds MAX]\n"
-		"          [--seed S] [--delay-us D] [--many] [--cohort] [--busted]\n"
+		"          [--seed S] [--delay-us D] [--many] [--hold] [--cohort]\n"
+		"          [--busted]\n"
 		"  --reads N        stop after N reads in total (default 10000000)\n"
 		"  --min-seconds S  but run at least S seconds (default 0)\n"
 		"  --readers N      looping reader threads (default 2)\n"
@@ -352,6 +359,7 @@ static void usage(const char *argv0)
 		"  --seed S         reader seeds (default 1)\n"
 		"  --delay-us D     hazptr_domain_set_delay(D us): time-triggered passes\n"
 		"  --many           readers protect through hazptr_protect_many()\n"
+		"  --hold           looping readers use holds (per-CPU slots via rseq)\n"
 		"  --cohort         retire into a cohort, destroyed every 1024 updates\n"
 		"  --busted         reclaim at once instead of retiring: must FAIL\n", argv0);
 	exit(2);
@@ -399,6 +407,8 @@ int main(int argc, char **argv)
 			delay_us = parse_u64(argv[0], argv[i], argv[i + 1]), i++, delay_set = true;
 		else if (!strcmp(argv[i], "--many"))
 			many = true;
+		else if (!strcmp(argv[i], "--hold"))
+			use_hold = true;
 		else if (!strcmp(argv[i], "--cohort"))
 			use_cohort = true;
 		else if (!strcmp(argv[i], "--busted"))
@@ -416,10 +426,11 @@ int main(int argc, char **argv)
 	if (use_cohort && !(coh = hazptr_cohort_create(dom)))
 		DIE("hazptr_cohort_create: %s", strerror(errno));
 	printf("hazptr torture: reads=%llu min_seconds=%llu readers=%u max_seconds=%llu "
-	       "seed=%llu fence=%s slots=%d scan_base=%d scan_mult=%d san=%s%s\n",
+	       "seed=%llu fence=%s hold=%s slots=%d scan_base=%d scan_mult=%d san=%s%s\n",
 	       (unsigned long long)target_reads, (unsigned long long)(min_ns / 1000000000ull),
 	       nreaders, (unsigned long long)max_s,
 	       (unsigned long long)seed, hazptr_fence_name(hazptr_domain_fence(dom)),
+	       use_hold ? hazptr_hold_mode() : "off",
 	       HAZPTR_NR_SLOTS, HAZPTR_SCAN_BASE, HAZPTR_SCAN_MULT,
 	       t_sanitized() ? getenv("SAN") : "none", busted ? " BUSTED" : "");
 
