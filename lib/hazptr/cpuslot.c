@@ -104,7 +104,6 @@ aborted:
 held:
 	return 1;
 }
-#endif
 
 /* d's per-CPU slots, allocated (under d->lock, with room for them in the
  * scan buffer) on first use.  NULL + errno ENOMEM. */
@@ -150,6 +149,7 @@ out:
 		errno = ENOMEM;
 	return s;
 }
+#endif /* HAZPTR_HAVE_RSEQ */
 
 /* Claim a slot for p (non-NULL): this CPU's through rseq, else the
  * thread's record.  The store is done; the reader fence is not. */
@@ -206,6 +206,7 @@ static void *_Atomic *claim(struct hazptr_domain *d, void *p)
 static void hold_fence(struct hazptr_domain *d)
 {
 #if HAZPTR_TSAN_
+	(void)d;
 	hazptr_full_fence_();
 #else
 	if (d->fence == HAZPTR_FENCE_MEMBARRIER)
