@@ -201,8 +201,21 @@ static void *_Atomic *claim(struct hazptr_domain *d, void *p)
 		   HAZPTR_NR_SLOTS);
 }
 
-/* The reader fence after a slot store, as hazptr_publish_() issues it.
- * [pair:hp-publish] */
+/*
+ * The reader fence after a hold's slot store (the rseq commit, or a store
+ * into the record), as hazptr_publish_() issues it.
+ * Orders: the slot store  before  the re-load of *src.  [pair:hp-publish]
+ * Pairs with: the heavy fence of every scanner (scan_pass(), local_pass(),
+ *   cohort passes, hazptr_synchronize(), hazptr_scan()), issued after the
+ *   unlink and before the slots, per-CPU ones included, are read.
+ * Without it (store buffering): the hold's store still buffered, the re-load
+ *   sees the old object, the scanner reads the slot as NULL and reclaims it
+ *   while the holder uses it.
+ * Who relies on it: every hazptr_hold_protect() that returns an object.
+ * x86 cost: membarrier mode: a compiler barrier (the scanner's membarrier
+ *   IPIs the holder, or the holder was switched out: a full barrier either
+ *   way); seq_cst mode: `mfence`/`lock or`; TSAN: hazptr_full_fence_().
+ */
 static void hold_fence(struct hazptr_domain *d)
 {
 #if HAZPTR_TSAN_
