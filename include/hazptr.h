@@ -120,8 +120,9 @@ struct hazptr_domain *hazptr_domain_create(unsigned int flags);
 /*
  * Reclaims every retired object and frees the domain and its records.
  * Returns 0; -EINVAL for NULL or the default domain; -EBUSY if a slot still
- * protects an object or a hazptr_rec_alloc() record is still allocated (the
- * domain is left intact); -EDEADLK from inside a reclaim callback.
+ * protects an object, a hazptr_rec_alloc() record is still allocated or a
+ * cohort of the domain is not destroyed (the domain is left intact);
+ * -EDEADLK from inside a reclaim callback.
  * Threads that still cache a record of the domain release it at exit.
  */
 int hazptr_domain_destroy(struct hazptr_domain *d);
@@ -252,7 +253,7 @@ static inline bool hazptr_ptr_eq(const void *a, const void *b)
  *
  * Orders: store to the slot  before  the re-load of *src.  [pair:hp-publish]
  * Pairs with: the heavy fence in scan_pass(), hazptr_synchronize() and
- *   hazptr_scan() (lib/hazptr/hazptr.c), issued after the object was
+ *   hazptr_scan() (lib/hazptr/reclaim.c, record.c), issued after the object was
  *   unlinked and before the slots are read.
  * Without it (store buffering):
  *   reader: hazptr_protect()          updater: unlink + retire + scan
@@ -402,7 +403,7 @@ static inline void hazptr_reset(struct hazptr_rec *r, unsigned int i, void *ptr)
 /*
  * End the protection held by slot i.
  * Orders: every access to the protected object  before  the slot's NULL.
- * Pairs with: the acquire loads of slots in snapshot_slots() (hazptr.c);
+ * Pairs with: the acquire loads of slots in snapshot_slots() (reclaim.c);
  * a scanner that sees NULL then reclaims after this thread's last access.
  * [pair:hp-release]   x86: a plain store.
  */
@@ -472,6 +473,73 @@ void hazptr_retire(struct hazptr_domain *d, struct hazptr_obj *obj,
  * -EDEADLK when called from a reclaim callback.
  */
 int hazptr_cleanup(struct hazptr_domain *d);
+
+/* ------------------------------------------------------------------ */
+/* Cohorts                                                             */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A cohort groups the objects a data structure retires so that they are
+ * reclaimed no later than the structure's destruction (folly's
+ * hazptr_obj_cohort): hazptr_cohort_destroy() returns only once every object
+ * retired into the cohort has been reclaimed, waiting for readers that still
+ * protect some.  Objects in a cohort are protected in d like any other; the
+ * cohort reclaims them itself (passes at d's threshold T, under d's scan
+ * lock), apart from d's lists, so hazptr_cleanup(d) and the worker do not
+ * reclaim them: hazptr_cohort_cleanup(c) does.
+ *
+ * create: NULL + errno (ENOMEM).  retire: as hazptr_retire() (callbacks
+ * run with d's scan lock held; they may retire, also into a cohort; NULL
+ * arguments abort with a message).  cleanup: one pass, no wait: 0, -EINVAL
+ * (NULL), -EDEADLK (from a reclaim callback).  destroy: reclaims everything
+ * and frees c: 0; -EINVAL (NULL); -EDEADLK from a reclaim callback or when
+ * the calling thread's own record protects one of c's objects (c is left
+ * intact).  No retire into c may run concurrently with its destroy.
+ * hazptr_domain_destroy(d) returns -EBUSY while d has cohorts.
+ * pending: objects retired into c, not yet reclaimed (exact when no pass
+ * runs); reclaimed: callbacks c's passes ran.
+ */
+struct hazptr_cohort;	/* opaque */
+
+struct hazptr_cohort *hazptr_cohort_create(struct hazptr_domain *d);
+void hazptr_cohort_retire(struct hazptr_cohort *c, struct hazptr_obj *obj,
+			  const void *addr, hazptr_reclaim_fn *reclaim);
+int hazptr_cohort_cleanup(struct hazptr_cohort *c);
+int hazptr_cohort_destroy(struct hazptr_cohort *c);
+uint64_t hazptr_cohort_pending(const struct hazptr_cohort *c);
+uint64_t hazptr_cohort_reclaimed(const struct hazptr_cohort *c);
+
+/* ------------------------------------------------------------------ */
+/* Holds: per-CPU slots through rseq                                   */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A hold protects one object without naming a slot.  Where the kernel and
+ * libc support rseq (x86-64), hazptr_hold_protect() claims a free slot of
+ * the CPU it runs on with a restartable sequence (no locked instruction),
+ * so a domain's scan reads HAZPTR_CPU_SLOTS slots per CPU for holds however
+ * many threads take them.  The hold stays valid wherever the thread runs
+ * next.  Fallback (no rseq, a ThreadSanitizer build,
+ * HAZPTR_FORCE_NO_RSEQ=1 in the environment, or every slot of the CPU
+ * held): the highest free slot of the thread's record in d, so code that
+ * mixes holds and hazptr_protect() should use low slot indexes.
+ *
+ * protect: returns the object *src held (NULL, and nothing held, if *src
+ * is NULL), valid until hazptr_hold_clear(h).  Aborts with a message if h
+ * or src is NULL, or in the fallback when all the record's slots are in
+ * use.  clear: idempotent.  mode: "rseq" or "thread" (decided once).
+ * hazptr_scan() reports a matching hold slot with a NULL record.
+ */
+#define HAZPTR_CPU_SLOTS 8	/* hold slots per CPU: one cache line */
+
+struct hazptr_hold {
+	void *_Atomic *slot_;	/* the library's */
+};
+
+void *hazptr_hold_protect(struct hazptr_domain *d, struct hazptr_hold *h,
+			  void *_Atomic const *src);
+void hazptr_hold_clear(struct hazptr_hold *h);
+const char *hazptr_hold_mode(void);
 
 /* ------------------------------------------------------------------ */
 /* Refcount promotion (hpref)                                          */

@@ -109,6 +109,15 @@ uint64_t hazptr_now_ns_(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+uint64_t hazptr_coarse_ns_(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts))
+		return hazptr_now_ns_();
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 void hazptr_die_(const char *file, const char *func, int line, const char *fmt, ...)
 {
 	va_list ap;

@@ -10,11 +10,13 @@
 # ordinary position-dependent objects (PIE executables by the compiler's
 # default), so static TLS stays initial-exec everywhere.
 
-HZ_VERSION := 1.0.0
+HZ_VERSION := 1.1.0
 HZ_SOMAJOR := 1
 
-HAZPTR_SRCS := lib/hazptr/hazptr.c lib/hazptr/reclaim.c lib/hazptr/worker.c \
-	       lib/hazptr/fence.c lib/hazptr/pcpu.c
+HAZPTR_SRCS := lib/hazptr/domain.c lib/hazptr/record.c \
+	       lib/hazptr/retire.c lib/hazptr/reclaim.c lib/hazptr/worker.c \
+	       lib/hazptr/fence.c lib/hazptr/pcpu.c \
+	       lib/hazptr/cohort.c lib/hazptr/cpuslot.c
 HAZPTR_OBJS := $(HAZPTR_SRCS:%.c=$(B)/%.o)
 HAZPTR_PIC_OBJS := $(HAZPTR_SRCS:%.c=$(B)/pic/%.o)
 HZ_SO := $(B)/libhazptr.so.$(HZ_VERSION)

@@ -15,19 +15,27 @@
 
 #include <stdlib.h>
 
-/* Push the chain first..last onto d's shared list.  [pair:hp-retire-push] */
-void push_retired(struct hazptr_domain *d, struct hazptr_obj *first,
-			 struct hazptr_obj *last)
+/* Push the chain first..last onto a retired list (the domain's shared
+ * list, a cohort's).  [pair:hp-retire-push] */
+void push_chain(struct hazptr_obj *_Atomic *list, struct hazptr_obj *first,
+		struct hazptr_obj *last)
 {
-	struct hazptr_obj *head = atomic_load_explicit(&d->retired, memory_order_relaxed);
+	struct hazptr_obj *head = atomic_load_explicit(list, memory_order_relaxed);
 
 	/* Release: the headers (and the retirer's unlink, which precedes
-	 * hazptr_retire()) happen before a pass that takes the list. */
+	 * the retire) happen before a pass that takes the list. */
 	do
 		last->hp_next = head;
-	while (!atomic_compare_exchange_weak_explicit(&d->retired, &head, first,
+	while (!atomic_compare_exchange_weak_explicit(list, &head, first,
 						      memory_order_release,
 						      memory_order_relaxed));
+}
+
+/* Push the chain first..last onto d's shared list. */
+void push_retired(struct hazptr_domain *d, struct hazptr_obj *first,
+		  struct hazptr_obj *last)
+{
+	push_chain(&d->retired, first, last);
 }
 
 
@@ -57,7 +65,7 @@ static void sort_ptrs(const void **buf, size_t n)
 }
 
 /* Copy every non-NULL slot of d into d->scan_buf, sorted.  d->lock held. */
-static size_t snapshot_slots(struct hazptr_domain *d)
+HAZPTR_HIDDEN size_t snapshot_slots(struct hazptr_domain *d)
 {
 	struct hazptr_rec_priv *r;
 	const void **buf = d->scan_buf;
@@ -73,11 +81,17 @@ static size_t snapshot_slots(struct hazptr_domain *d)
 				buf[n++] = v;
 		}
 	}
+	for_each_cpu_slot(d, s, arr) {
+		const void *v = atomic_load_explicit(s, memory_order_acquire); /* [pair:hp-release] */
+
+		if (v)
+			buf[n++] = v;
+	}
 	sort_ptrs(buf, n);
 	return n;
 }
 
-static bool in_snapshot(const void *const *buf, size_t n, const void *addr)
+HAZPTR_HIDDEN bool in_snapshot(const void *const *buf, size_t n, const void *addr)
 {
 	size_t lo = 0, hi = n;
 
@@ -90,6 +104,35 @@ static bool in_snapshot(const void *const *buf, size_t n, const void *addr)
 			hi = mid;
 	}
 	return lo < n && buf[lo] == addr;
+}
+
+/*
+ * The start of a pass over a retired list and its counter (the domain's
+ * shared list, or a cohort's): take the counter first, then the list.  The
+ * counter also holds reservations whose objects are not pushed yet; the
+ * caller's correction (taken - walked + kept) carries them, and anything
+ * pushed after the exchange, forward.  Then the heavy fence and the sorted
+ * snapshot of the slots (d->lock held: d->scan_buf).  Returns the list and
+ * sets *taken and *nsnap; NULL (the counter restored) if it is empty.
+ */
+HAZPTR_HIDDEN struct hazptr_obj *pass_take(struct hazptr_domain *d, _Atomic long *count,
+					   struct hazptr_obj *_Atomic *head, long *taken,
+					   size_t *nsnap)
+{
+	struct hazptr_obj *batch;
+
+	*taken = atomic_exchange_explicit(count, 0, memory_order_relaxed);
+	/* Acquire: the pushers' header writes, and the unlinks they did
+	 * before retiring, happen before what follows.  Pairs with the
+	 * release CAS in push_chain().  [pair:hp-retire-push] */
+	batch = atomic_exchange_explicit(head, NULL, memory_order_acquire);
+	if (!batch) {
+		atomic_fetch_add_explicit(count, *taken, memory_order_relaxed);
+		return NULL;
+	}
+	hazptr_heavy_fence_(d->fence);		/* [pair:hp-publish] */
+	*nsnap = snapshot_slots(d);
+	return batch;
 }
 
 /*
@@ -108,22 +151,9 @@ unsigned long scan_pass(struct hazptr_domain *d, struct hazptr_rec_priv *self,
 	unsigned long freed = 0;
 	size_t n;
 
-	/*
-	 * Take the counter first, then the list.  The counter also holds
-	 * reservations whose objects are not pushed yet; the correction below
-	 * carries them (and anything pushed after the exchange) forward.
-	 */
-	taken = atomic_exchange_explicit(&d->count, 0, memory_order_relaxed);
-	/* Acquire: the pushers' header writes, and the unlinks they did
-	 * before retiring, happen before what follows.
-	 * Pairs with the release CAS in push_retired().  [pair:hp-retire-push] */
-	batch = atomic_exchange_explicit(&d->retired, NULL, memory_order_acquire);
-	if (!batch) {
-		atomic_fetch_add_explicit(&d->count, taken, memory_order_relaxed);
+	batch = pass_take(d, &d->count, &d->retired, &taken, &n);
+	if (!batch)
 		return 0;
-	}
-	hazptr_heavy_fence_(d->fence);		/* [pair:hp-publish] */
-	n = snapshot_slots(d);
 
 	for (obj = batch; obj; obj = next) {
 		next = obj->hp_next;
@@ -153,7 +183,7 @@ unsigned long scan_pass(struct hazptr_domain *d, struct hazptr_rec_priv *self,
 }
 
 /*
- * Local mode (hazptr.c: retire_local()): scan one record's own chain.  The
+ * Local mode (retire.c: retire_local()): scan one record's own chain.  The
  * same heavy fence and the same sorted snapshot as scan_pass(), but in a
  * stack buffer and without the domain lock: several threads may run local
  * passes at once, each reclaiming only what it retired.  Returns the number
@@ -182,6 +212,15 @@ long local_pass(struct hazptr_domain *d, struct hazptr_obj *chain,
 				return -1;
 			snap[n++] = v;
 		}
+	}
+	for_each_cpu_slot(d, s, arr) {
+		const void *v = atomic_load_explicit(s, memory_order_acquire); /* [pair:hp-release] */
+
+		if (!v)
+			continue;
+		if (n == HAZPTR_LOCAL_SNAP)
+			return -1;
+		snap[n++] = v;
 	}
 	sort_ptrs(snap, n);
 	*keep = *keep_last = NULL;
@@ -222,7 +261,7 @@ long local_pass(struct hazptr_domain *d, struct hazptr_obj *chain,
  * which the pass keeps below d->defer_max (D); past it, and for records of
  * exited threads, for the pass's own objects and for objects retired
  * without a record, the pass reclaims directly.  The trigger is lowered by
- * D (trigger_for() in hazptr.c), so the documented bound 2(T + H) holds
+ * D (trigger_for() in domain.c), so the documented bound 2(T + H) holds
  * with the hand-back chains counted (docs/hazptr.md).
  */
 

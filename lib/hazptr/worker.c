@@ -115,7 +115,7 @@ int hazptr_worker_stop(struct hazptr_domain *d)
 	return 0;
 }
 
-/* fork(): called from hazptr.c's handlers, before it takes its locks and
+/* fork(): called from domain.c's handlers, before it takes its locks and
  * after it releases them. */
 void hazptr_worker_atfork_prepare_(void)
 {

@@ -18,14 +18,19 @@ env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -s --no-print-directory \
 	{ cat "$tmp/make.log"; fail "make install PREFIX=$prefix failed"; }
 
 lib=$prefix/lib
-for f in include/hazptr.h lib/libhazptr.a lib/libhazptr.so.1.0.0 \
+for f in include/hazptr.h lib/libhazptr.a lib/libhazptr.so.1.1.0 \
 	 lib/pkgconfig/hazptr.pc share/man/man3/hazptr.3 \
 	 share/man/man3/hazptr_protect.3 share/man/man3/hazptr_retire.3; do
 	[ -f "$prefix/$f" ] || fail "missing $f"
 done
-[ "$(readlink "$lib/libhazptr.so.1")" = libhazptr.so.1.0.0 ] || fail "libhazptr.so.1 link"
+[ "$(readlink "$lib/libhazptr.so.1")" = libhazptr.so.1.1.0 ] || fail "libhazptr.so.1 link"
 [ "$(readlink "$lib/libhazptr.so")" = libhazptr.so.1 ] || fail "libhazptr.so link"
-readelf -d "$lib/libhazptr.so.1.0.0" | grep -q 'SONAME.*\[libhazptr\.so\.1\]' || fail "soname"
+readelf -d "$lib/libhazptr.so.1.1.0" | grep -q 'SONAME.*\[libhazptr\.so\.1\]' || fail "soname"
+# Calls added in 1.1 carry the 1.1 version node, 1.0's keep theirs.
+readelf --dyn-syms -W "$lib/libhazptr.so.1.1.0" | grep -q 'hazptr_cohort_create@@HAZPTR_1\.1' ||
+	fail "hazptr_cohort_create not in HAZPTR_1.1"
+readelf --dyn-syms -W "$lib/libhazptr.so.1.1.0" | grep -q 'hazptr_retire@@HAZPTR_1\.0' ||
+	fail "hazptr_retire not in HAZPTR_1.0"
 if grep -n 'LAZYMM\|HAZPTR_TEST' "$prefix/include/hazptr.h"; then
 	fail "the installed header names project or test switches"
 fi
@@ -39,7 +44,7 @@ for m in "$prefix"/share/man/man3/*.3; do
 done
 
 export PKG_CONFIG_PATH="$lib/pkgconfig"
-[ "$(pkg-config --modversion hazptr)" = 1.0.0 ] || fail "pkg-config --modversion"
+[ "$(pkg-config --modversion hazptr)" = 1.1.0 ] || fail "pkg-config --modversion"
 san=${SAN:+-fsanitize=$SAN}
 # shellcheck disable=SC2046,SC2086
 $CC -std=c11 -O2 -Wall -Wextra -Werror $san -o "$tmp/example" examples/config-reader.c \

@@ -6,9 +6,9 @@
 
 HZT := $(B)/tests/hazptr
 
-HZ_PROGS  := unit torture lifecycle sb features
+HZ_PROGS  := unit torture lifecycle sb features cohort hold
 HZ_TINY   := unit-tiny torture-tiny lifecycle-tiny
-HZ_SHARED := unit-shared torture-shared lifecycle-shared features-shared
+HZ_SHARED := unit-shared torture-shared lifecycle-shared features-shared cohort-shared
 HZ_BROKEN := sb-broken
 
 HZ_BINS := $(addprefix $(HZT)/hazptr-,$(HZ_PROGS) $(HZ_TINY) $(HZ_SHARED) $(HZ_BROKEN))

@@ -27,6 +27,12 @@
  * Exit status 0 and "End of test: SUCCESS" iff: no age > 1 seen, the bound
  * held, at least --reads reads were done, and everything was reclaimed.
  *
+ * --cohort retires into a cohort (hazptr_cohort_retire()) that the writer
+ * destroys and recreates every 1024 updates; after each destroy every
+ * object retired into it must have been reclaimed (its age set to 2 by the
+ * callback), which the writer checks, and the age check covers the
+ * cohort's own passes.
+ *
  * --busted replaces hazptr_retire() by an immediate reclaim (a library that
  * ignores hazard pointers); the suite runs it and expects FAILURE, which
  * shows that the age check catches a premature reclaim.
@@ -63,6 +69,9 @@ static uint64_t target_reads = 10 * 1000 * 1000;
 static uint64_t min_ns;			/* run at least this long */
 static uint64_t t_start;
 static bool busted;
+static bool use_cohort;			/* --cohort */
+static struct hazptr_cohort *coh;
+static uint64_t cohort_fails, cohorts_done;
 
 /* Writer-side state.  Reclaim callbacks run in a pass, and only the writer
  * retires, so they run on the writer (or on main after the writer joined). */
@@ -136,6 +145,24 @@ static struct tobj *tobj_new(uint64_t seq)
 	return o;
 }
 
+/* Destroy the cohort: everything retired so far must be reclaimed when it
+ * returns (every retire went into it).  Then start a new one. */
+static void cohort_cycle(void)
+{
+	int rc = hazptr_cohort_destroy(coh);
+
+	if (rc != 0 || n_reclaimed != n_retired) {
+		if (cohort_fails++ < 5)
+			fprintf(stderr, "cohort destroy: rc %d, retired %llu reclaimed %llu\n",
+				rc, (unsigned long long)n_retired,
+				(unsigned long long)n_reclaimed);
+	}
+	cohorts_done++;
+	coh = hazptr_cohort_create(dom);
+	if (!coh)
+		DIE("hazptr_cohort_create: %s", strerror(errno));
+}
+
 static void *writer(void *arg)
 {
 	(void)arg;
@@ -152,9 +179,13 @@ static void *writer(void *arg)
 		n_retired++;
 		if (busted)
 			tobj_reclaim(&old->hp);
+		else if (use_cohort)
+			hazptr_cohort_retire(coh, &old->hp, old, tobj_reclaim);
 		else
 			hazptr_retire(dom, &old->hp, old, tobj_reclaim);
 		check_bound();
+		if (use_cohort && (n_updates & 1023) == 0)
+			cohort_cycle();
 		grave_bump(false);
 		if ((n_updates & 63) == 0)
 			sched_yield();	/* let readers run on 2 CPUs */
@@ -163,13 +194,18 @@ static void *writer(void *arg)
 }
 
 static bool many;	/* --many: readers use hazptr_protect_many() */
+static bool use_hold;	/* --hold: looping readers use hazptr_hold_protect() */
 
 static int read_once(struct hazptr_rec *r, unsigned int slot, uint64_t *seed, bool delays)
 {
 	struct tobj *p, *p0 = NULL;
+	struct hazptr_hold hold = { NULL };
 	int age, age2;
 
-	if (many && slot + 1 < HAZPTR_NR_SLOTS) {
+	if (use_hold && delays) {
+		/* A per-CPU slot claimed through rseq (or the fallback). */
+		p = hazptr_hold_protect(dom, &hold, (void *_Atomic const *)&cur);
+	} else if (many && slot + 1 < HAZPTR_NR_SLOTS) {
 		/* Two protections of `cur` in one call; both are checked. */
 		void *_Atomic const *srcs[2] = { (void *_Atomic const *)&cur,
 						 (void *_Atomic const *)&cur };
@@ -201,6 +237,7 @@ static int read_once(struct hazptr_rec *r, unsigned int slot, uint64_t *seed, bo
 		if (a0 > age2 || a0 < 0)
 			age2 = a0;
 	}
+	hazptr_hold_clear(&hold);
 	return age2 > age || age2 < 0 ? age2 : age;
 }
 
@@ -313,7 +350,8 @@ static void *churn(void *arg)
 static void usage(const char *argv0)
 {
 	fprintf(stderr, "usage: %s [--reads N] [--min-seconds S] [--readers N] [--seconds MAX]\n"
-		"          [--seed S] [--delay-us D] [--many] [--busted]\n"
+		"          [--seed S] [--delay-us D] [--many] [--hold] [--cohort]\n"
+		"          [--busted]\n"
 		"  --reads N        stop after N reads in total (default 10000000)\n"
 		"  --min-seconds S  but run at least S seconds (default 0)\n"
 		"  --readers N      looping reader threads (default 2)\n"
@@ -321,6 +359,8 @@ static void usage(const char *argv0)
 		"  --seed S         reader seeds (default 1)\n"
 		"  --delay-us D     hazptr_domain_set_delay(D us): time-triggered passes\n"
 		"  --many           readers protect through hazptr_protect_many()\n"
+		"  --hold           looping readers use holds (per-CPU slots via rseq)\n"
+		"  --cohort         retire into a cohort, destroyed every 1024 updates\n"
 		"  --busted         reclaim at once instead of retiring: must FAIL\n", argv0);
 	exit(2);
 }
@@ -367,6 +407,10 @@ int main(int argc, char **argv)
 			delay_us = parse_u64(argv[0], argv[i], argv[i + 1]), i++, delay_set = true;
 		else if (!strcmp(argv[i], "--many"))
 			many = true;
+		else if (!strcmp(argv[i], "--hold"))
+			use_hold = true;
+		else if (!strcmp(argv[i], "--cohort"))
+			use_cohort = true;
 		else if (!strcmp(argv[i], "--busted"))
 			busted = true;
 		else
@@ -379,11 +423,14 @@ int main(int argc, char **argv)
 		hazptr_domain_set_delay(dom, delay_us * 1000);
 	if (!dom)
 		DIE("hazptr_domain_create: %s", strerror(errno));
+	if (use_cohort && !(coh = hazptr_cohort_create(dom)))
+		DIE("hazptr_cohort_create: %s", strerror(errno));
 	printf("hazptr torture: reads=%llu min_seconds=%llu readers=%u max_seconds=%llu "
-	       "seed=%llu fence=%s slots=%d scan_base=%d scan_mult=%d san=%s%s\n",
+	       "seed=%llu fence=%s hold=%s slots=%d scan_base=%d scan_mult=%d san=%s%s\n",
 	       (unsigned long long)target_reads, (unsigned long long)(min_ns / 1000000000ull),
 	       nreaders, (unsigned long long)max_s,
 	       (unsigned long long)seed, hazptr_fence_name(hazptr_domain_fence(dom)),
+	       use_hold ? hazptr_hold_mode() : "off",
 	       HAZPTR_NR_SLOTS, HAZPTR_SCAN_BASE, HAZPTR_SCAN_MULT,
 	       t_sanitized() ? getenv("SAN") : "none", busted ? " BUSTED" : "");
 
@@ -429,6 +476,15 @@ int main(int argc, char **argv)
 	ns = t_now_ns() - t0;
 
 	/* Everything retired must come back once nobody protects anything. */
+	if (use_cohort) {
+		cohort_cycle();
+		if (hazptr_cohort_destroy(coh) != 0)
+			ok = 0;
+		printf("cohorts destroyed %llu, failures %llu\n",
+		       (unsigned long long)cohorts_done, (unsigned long long)cohort_fails);
+		if (cohort_fails)
+			ok = 0;
+	}
 	if (hazptr_cleanup(dom) != 0)
 		ok = 0;
 	hazptr_domain_stats(dom, &hs);
