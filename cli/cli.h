@@ -45,7 +45,8 @@ struct torture_result {
 int torture_run(const struct torture_params *p, struct torture_result *r, FILE *out);
 
 /* litmus.c: runs `rounds` rounds; the number of forbidden outcomes, or -1 */
-long litmus_lazy_return(const struct lazy_tlb_ops *ops, const char *mutant, long rounds, bool quiet);
+long litmus_lazy_return(const struct lazy_tlb_ops *ops, const char *mutant, long rounds, bool quiet,
+			long *judged);
 
 /* The commands (each file defines its own). */
 extern const struct cli_cmd cli_torture, cli_litmus, cli_bench, cli_predict, cli_scenario, cli_mutants;

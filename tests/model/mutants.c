@@ -85,7 +85,7 @@ static struct check_outcome run_checks(const struct lazy_tlb_ops *ops, const cha
 		}
 	}
 	{
-		long f = litmus_lazy_return(ops, mutant, litmus_rounds, true);
+		long f = litmus_lazy_return(ops, mutant, litmus_rounds, true, NULL);
 
 		if (f != 0) {
 			o.violations += f > 0 ? (int)f : 1;
