@@ -40,6 +40,8 @@ check "a scenario name (see --list) or --all is required" "$L" scenario
 check "only one scenario name" "$L" scenario hotpath mm-reuse
 check "not both" "$L" scenario --all hotpath
 check "unknown option '--fast'" "$L" mutants --fast
+check "unknown scheme 'rcu'" "$L" mutants --check --scheme rcu
+check "it has no mutants and no clean run" "$L" mutants --check --scheme none
 check "--rounds: 5 is out of range" "$L" litmus --rounds 5
 check "takes no options" "$L" schemes --all
 [ $fail -eq 0 ] && echo "all bad inputs refused with status 2"
