@@ -6,7 +6,8 @@
  * default 10), in two phases of equal length:
  *
  *   evict    normal kernel behaviour: the exit_mmap() flush evicts lazy CPUs
- *   noevict  /proc/lazy_tlb "noevict 1": page-table-freeing flushes skip
+ *   noevict  /proc/lazy_tlb "noevict 1" (6.1) or "1" in debugfs
+ *            lazy_tlb/noevict (6.12): page-table-freeing flushes skip
  *            lazy CPUs, so __mmdrop() still finds them (what paravirt or
  *            broadcast flushes do); the teardown shootdown must handle them.
  *            The ping-pong pairs pause, so that CPUs go idle after a child's
@@ -24,10 +25,17 @@
  *     spinlock; some children exec; some crash, which makes the kernel run
  *     the core_pattern helper (this program again) by exec from a kernel
  *     thread;
- *   - a thread takes one CPU offline and online again every 0.5 s.
+ *   - a thread takes one CPU offline and online again every 0.5 s;
+ *   - with the 6.12 test module (kernel/test/0002), each lazy-leaving child
+ *     hands its mm to the module's kernel threads (debugfs
+ *     lazy_tlb_kthread/grab) just before it exits, so that they run
+ *     kthread_use_mm() on it while it is torn down and often do the last
+ *     mmput() or the final mmdrop() themselves.
  *
- * Prints "KTEST: RESULT ... OK" and the /proc/lazy_tlb counters of each
- * phase, then reboots (qemu -no-reboot turns that into an exit).
+ * Prints "KTEST: RESULT ... OK", the lazy TLB counters of each phase
+ * (/proc/lazy_tlb on 6.1, debugfs lazy_tlb/stats on 6.12) and, with the
+ * module, a "KTEST: KTHREAD" line of its outcomes, then reboots (qemu
+ * -no-reboot turns that into an exit).
  * Hotplug, core_pattern and reboot happen only when running as PID 1.
  */
 #define _GNU_SOURCE
@@ -53,6 +61,11 @@
 #define PAIRS 2
 #define MAXSTAT 32
 #define UMH_FILE "/umh.count"
+#define DBG "/sys/kernel/debug"
+#define STATS_612 DBG "/lazy_tlb/stats"
+#define NOEVICT_612 DBG "/lazy_tlb/noevict"
+#define KT_GRAB DBG "/lazy_tlb_kthread/grab"
+#define KT_STATS DBG "/lazy_tlb_kthread/stats"
 
 #ifndef MEMBARRIER_CMD_PRIVATE_EXPEDITED
 #define MEMBARRIER_CMD_PRIVATE_EXPEDITED (1 << 3)
@@ -87,9 +100,19 @@ static int write_file(const char *path, const char *s)
 	return ok;
 }
 
+/* The noevict knob: /proc/lazy_tlb on 6.1, debugfs on 6.12. */
+static void set_noevict(int on)
+{
+	if (!write_file("/proc/lazy_tlb", on ? "noevict 1" : "noevict 0"))
+		write_file(NOEVICT_612, on ? "1" : "0");
+}
+
 static void read_stats(struct stats *st)
 {
 	FILE *f = fopen("/proc/lazy_tlb", "r");
+
+	if (!f)
+		f = fopen(STATS_612, "r");
 	char name[64];
 	unsigned long v;
 
@@ -137,8 +160,15 @@ static void print_delta(const char *phase, struct stats *a, struct stats *b,
 	int i;
 
 	printf("KTEST: COUNTERS phase=%s scheme=%s ctxt=%lu", phase, b->scheme, ctxt);
-	for (i = 0; i < b->n && i < a->n; i++)
-		printf(" %s=%lu", b->name[i], b->val[i] - a->val[i]);
+	for (i = 0; i < b->n && i < a->n; i++) {
+		size_t l = strlen(b->name[i]);
+
+		/* a maximum is not a sum: the later value, not a delta */
+		if (l > 7 && !strcmp(b->name[i] + l - 7, "_max_ns"))
+			printf(" %s=%lu", b->name[i], b->val[i]);
+		else
+			printf(" %s=%lu", b->name[i], b->val[i] - a->val[i]);
+	}
 	printf("\n");
 	fflush(stdout);
 }
@@ -225,6 +255,35 @@ static void *membarrier_thread(void *arg)
 }
 
 static int child_ready[2], child_block[2];
+static volatile char kt_byte = 1;	/* what the module's get_user() reads */
+
+/*
+ * Hand this process's mm to the kthread_use_mm() test module, if the kernel
+ * has it: its kernel threads use the mm while this process exits.
+ */
+static void kthread_grab(void)
+{
+	char s[32];
+
+	snprintf(s, sizeof(s), "%#lx", (unsigned long)&kt_byte);
+	write_file(KT_GRAB, s);	/* fails harmlessly without the module */
+}
+
+/* Print the module's outcome counters on one line. */
+static void print_kthread_stats(void)
+{
+	FILE *f = fopen(KT_STATS, "r");
+	char name[64];
+	unsigned long v;
+
+	if (!f)
+		return;
+	printf("KTEST: KTHREAD");
+	while (fscanf(f, "%63s %lu", name, &v) == 2)
+		printf(" %s=%lu", name, v);
+	printf("\n");
+	fclose(f);
+}
 
 /*
  * A thread of a child: move to its CPU, touch some memory, report, and block.
@@ -298,6 +357,7 @@ static void run_child(int kind, int ldt, const char *self)
 		for (i = 0; i < started; i++)
 			if (read(child_ready[0], &c, 1) != 1)
 				break;
+		kthread_grab();
 		_exit(0);	/* exit_group: kills the blocked threads */
 	}
 	case K_EXEC:
@@ -352,6 +412,7 @@ int main(int argc, char **argv)
 		mount("proc", "/proc", "proc", 0, NULL);
 		mkdir("/sys", 0555);
 		mount("sysfs", "/sys", "sysfs", 0, NULL);
+		mount("debugfs", DBG, "debugfs", 0, NULL);	/* 6.12 test patches */
 		write_file("/proc/sys/kernel/core_pattern", "|/init coredump");
 		write_file("/sys/kernel/mm/transparent_hugepage/enabled", "madvise");
 		write_file("/sys/kernel/mm/transparent_hugepage/khugepaged/scan_sleep_millisecs", "10");
@@ -381,7 +442,7 @@ int main(int argc, char **argv)
 	if (pid1 && ncpus > 1)
 		pthread_create(&hp, NULL, hotplug_thread, NULL);
 
-	write_file("/proc/lazy_tlb", "noevict 0");
+	set_noevict(0);
 	read_stats(&s0);
 	ctxt0 = read_ctxt();
 	t0 = now();
@@ -392,7 +453,7 @@ int main(int argc, char **argv)
 		if (!phase && t1 - t0 >= secs / 2) {
 			read_stats(&s1);
 			ctxt1 = read_ctxt();
-			write_file("/proc/lazy_tlb", "noevict 1");
+			set_noevict(1);
 			paused = 1;
 			phase = 1;
 		}
@@ -428,11 +489,12 @@ int main(int argc, char **argv)
 	sleep(1);
 	read_stats(&s2);
 	ctxt2 = read_ctxt();
-	write_file("/proc/lazy_tlb", "noevict 0");
+	set_noevict(0);
 	for (i = 0; i < PAIRS; i++)
 		total += pairs[i].iters;
 	print_delta("evict", &s0, &s1, ctxt1 - ctxt0);
 	print_delta("noevict", &s1, &s2, ctxt2 - ctxt1);
+	print_kthread_stats();
 	printf("KTEST: RESULT ncpus=%d scheme=%s pairs=%d roundtrips=%lu membarriers=%lu "
 	       "forks=%lu thp=%lu execs=%lu crashes=%lu umh_execs=%ld hotplugs=%lu "
 	       "failed=%lu secs=%.1f %s\n",
