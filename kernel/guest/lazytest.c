@@ -30,7 +30,10 @@
  *     hands its mm to the module's kernel threads (debugfs
  *     lazy_tlb_kthread/grab) just before it exits, so that they run
  *     kthread_use_mm() on it while it is torn down and often do the last
- *     mmput() or the final mmdrop() themselves.
+ *     mmput() or the final mmdrop() themselves; after the two phases, a
+ *     short phase in which the module's threads are held back (SCHED_IDLE,
+ *     CPU 0 kept busy) until the children have exited, so that their
+ *     mmdrop() is the final one.
  *
  * Prints "KTEST: RESULT ... OK", the lazy TLB counters of each phase
  * (/proc/lazy_tlb on 6.1, debugfs lazy_tlb/stats on 6.12) and, with the
@@ -39,6 +42,7 @@
  * Hotplug, core_pattern and reboot happen only when running as PID 1.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -269,6 +273,93 @@ static void kthread_grab(void)
 	write_file(KT_GRAB, s);	/* fails harmlessly without the module */
 }
 
+#define KT_FINAL 32	/* children of the final-mmdrop phase */
+static volatile int spin_stop;
+
+static void *spin_cpu0(void *arg)
+{
+	(void)arg;
+	pin(0);
+	while (!spin_stop)
+		;
+	return NULL;
+}
+
+/* The module's worker threads, by name ("lazy_tlb_kt/N"). */
+static int find_workers(pid_t *pids, int max)
+{
+	char path[300], comm[32];
+	struct dirent *d;
+	int n = 0;
+	DIR *dir = opendir("/proc");
+	FILE *f;
+
+	if (!dir)
+		return 0;
+	while (n < max && (d = readdir(dir))) {
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, "lazy_tlb_kt/", 12))
+			pids[n++] = atoi(d->d_name);
+		fclose(f);
+	}
+	closedir(dir);
+	return n;
+}
+
+/*
+ * The final-mmdrop phase: make the module's kernel threads, not the exiting
+ * process, drop the last reference to an mm.  Its workers are moved to CPU 0
+ * with SCHED_IDLE while a thread spins there, so that they barely run; KT_FINAL
+ * children hand their mm over and exit meanwhile; then the spinner stops and
+ * the workers find mms whose users are gone, and their mmdrop() is the final
+ * one: __mmdrop() runs in a kernel thread that may be lazy on that very mm.
+ * Returns the number of children, 0 without the module or with one CPU.
+ */
+static int kthread_final_phase(void)
+{
+	struct sched_param sp = { 0 };
+	pid_t w[4];
+	pthread_t spin;
+	cpu_set_t set;
+	int n, i, kids = 0;
+
+	n = find_workers(w, 4);
+	if (!n || ncpus < 2)
+		return 0;
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	for (i = 0; i < n; i++) {
+		sched_setaffinity(w[i], sizeof(set), &set);
+		sched_setscheduler(w[i], SCHED_IDLE, &sp);
+	}
+	spin_stop = 0;
+	pthread_create(&spin, NULL, spin_cpu0, NULL);
+	usleep(10000);
+	for (i = 0; i < KT_FINAL; i++) {
+		pid_t pid = fork();
+		int st;
+
+		if (pid == 0) {
+			pin(1);
+			kthread_grab();
+			_exit(0);
+		}
+		if (pid > 0 && waitpid(pid, &st, 0) == pid)
+			kids++;
+	}
+	spin_stop = 1;
+	pthread_join(spin, NULL);
+	for (i = 0; i < n; i++)
+		sched_setscheduler(w[i], SCHED_OTHER, &sp);
+	sleep(1);	/* let the workers drain the queue */
+	return kids;
+}
+
 /* Print the module's outcome counters on one line. */
 static void print_kthread_stats(void)
 {
@@ -494,6 +585,9 @@ int main(int argc, char **argv)
 		total += pairs[i].iters;
 	print_delta("evict", &s0, &s1, ctxt1 - ctxt0);
 	print_delta("noevict", &s1, &s2, ctxt2 - ctxt1);
+	i = kthread_final_phase();
+	if (i)
+		printf("KTEST: kthread final-mmdrop phase: %d children\n", i);
 	print_kthread_stats();
 	printf("KTEST: RESULT ncpus=%d scheme=%s pairs=%d roundtrips=%lu membarriers=%lu "
 	       "forks=%lu thp=%lu execs=%lu crashes=%lu umh_execs=%ld hotplugs=%lu "
