@@ -25,6 +25,8 @@
 #              least number of teardown shootdown IPIs the noevict phase must
 #              show (default 1; 0 turns the check off)
 #   KBUILD_DIR build folder (default build/kernel, build/kcheck-6.12 for 6.12)
+#   KQEMU_LOG  QEMU -d items to log into <serial log>.qemu-d, e.g. cpu_reset
+#              (to tell a triple fault from a clean exit); default none
 #
 # Exit status: 0 every run passed; 1 some run failed the check (kernel report,
 # no result line, wrong counters); 2 the harness itself failed (missing
@@ -201,7 +203,7 @@ boot() { # obj log timeout secs
 		-nographic -no-reboot -monitor none -display none \
 		-kernel "$obj/arch/x86/boot/bzImage" -initrd "$obj/initramfs.cpio.gz" \
 		-append "console=ttyS0 panic=-1 printk.time=1 oops=panic panic_on_warn=1 lazytest.secs=$secs" \
-		-serial file:"$log" < /dev/null > "$log.qemu" 2>&1
+		-serial file:"$log" ${KQEMU_LOG:+-d "$KQEMU_LOG" -D "$log.qemu-d"} < /dev/null > "$log.qemu" 2>&1
 	local rc=$?
 	[ $rc -eq 124 ] && say "qemu timed out after ${tmo}s"
 	sed -i 's/\r$//' "$log"	# the serial console ends lines with CR LF
