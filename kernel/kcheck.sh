@@ -1,14 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# lazymm kernel-check: unpack Debian's linux-source-6.1, apply the lazy-TLB
-# series (kernel/patches), build each configuration x scheme, boot each under
-# qemu-system-x86_64 (TCG, -smp 4) with kernel/guest/lazytest.c as /init, and
-# judge the serial log.  Called by "make kernel-check" (kernel/module.mk).
+# lazymm kernel-check: unpack Debian's linux-source-6.1 (or 6.12), apply the
+# lazy-TLB series (kernel/patches, or kernel/patches-6.12 + kernel/test), build
+# each configuration x scheme, boot each under qemu-system-x86_64 (TCG, -smp 4)
+# with kernel/guest/lazytest.c as /init, and judge the serial log.  Called by
+# "make kernel-check" (kernel/module.mk).
 #
 # Environment:
+#   KVER       6.1 (the v1 series, default) or 6.12 (the v2 series with the
+#              test-only patches of kernel/test; config from kernel/config-6.12/)
 #   KCONFIGS   configurations, from kernel/config/<name>.config  (default "base debug")
-#   KSCHEMES   refcount and/or tlbstate                            (default "refcount tlbstate")
+#   KSCHEMES   refcount and/or tlbstate; with KVER=6.12 also shootdown
+#                                                                  (default "refcount tlbstate")
 #   MUTANT     apply kernel/mutants/<MUTANT>.patch on top; the check is then
 #              expected to FAIL (default configs "debug", scheme: the one the
 #              mutant's "X-Lazymm-Scheme:" header names)
@@ -16,23 +20,38 @@
 #              long, since KASAN and lockdep make it ~20x slower     (default 10)
 #   KSMP       guest CPUs                                          (default 4)
 #   JOBS       make -j                                             (default nproc)
+#   KNICE      nice level of every build and boot                  (default 19)
+#   KMIN_IPIS  KVER=6.12, base configuration, schemes without a refcount: the
+#              least number of teardown shootdown IPIs the noevict phase must
+#              show (default 1; 0 turns the check off)
+#   KBUILD_DIR build folder (default build/kernel, build/kcheck-6.12 for 6.12)
+#   KQEMU_LOG  QEMU -d items to log into <serial log>.qemu-d, e.g. cpu_reset
+#              (to tell a triple fault from a clean exit); default none
 #
 # Exit status: 0 every run passed; 1 some run failed the check (kernel report,
 # no result line, wrong counters); 2 the harness itself failed (missing
 # package, patch does not apply, build error).
 #
-# Everything is built under build/kernel/; nothing is written elsewhere.
+# Everything is built under build/kernel/ (build/kcheck-6.12/); nothing is
+# written elsewhere.
 
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
-BUILD=${KBUILD_DIR:-$REPO/build/kernel}
-TARBALL=${KTARBALL:-/usr/src/linux-source-6.1.tar.xz}
+KVER=${KVER:-6.1}
+case $KVER in
+6.1)	BUILD=${KBUILD_DIR:-$REPO/build/kernel}
+	CFGDIR=$HERE/config; MUTDIR=$HERE/mutants; SCHEMES_OK="refcount tlbstate";;
+6.12)	BUILD=${KBUILD_DIR:-$REPO/build/kcheck-6.12}
+	CFGDIR=$HERE/config-6.12; MUTDIR=$HERE/mutants-6.12; SCHEMES_OK="refcount shootdown tlbstate";;
+*)	echo "kernel-check: ERROR: KVER='$KVER' (accepted: 6.1 6.12)"; exit 2;;
+esac
+TARBALL=${KTARBALL:-/usr/src/linux-source-$KVER.tar.xz}
 MUTANT=${MUTANT:-}
 if [ -n "$MUTANT" ]; then
 	# A mutant names the scheme it breaks ("X-Lazymm-Scheme:" in its header).
-	MSCHEME=$(sed -n 's/^X-Lazymm-Scheme: *//p' "$HERE/mutants/$MUTANT.patch" 2>/dev/null | head -1)
+	MSCHEME=$(sed -n 's/^X-Lazymm-Scheme: *//p' "$MUTDIR/$MUTANT.patch" 2>/dev/null | head -1)
 	KCONFIGS=${KCONFIGS:-debug}
 	KSCHEMES=${KSCHEMES:-${MSCHEME:-tlbstate}}
 else
@@ -42,8 +61,9 @@ fi
 KSECS=${KSECS:-10}
 KSMP=${KSMP:-4}
 JOBS=${JOBS:-$(nproc)}
-NICE="nice -n 19"
-SRC=$BUILD/src/linux-source-6.1
+KMIN_IPIS=${KMIN_IPIS:-1}
+NICE="nice -n ${KNICE:-19}"
+SRC=$BUILD/src/linux-source-$KVER
 LOGS=$BUILD/logs
 SUMMARY=$BUILD/summary${MUTANT:+-$MUTANT}.txt
 # What a passing serial log must not contain.
@@ -64,17 +84,17 @@ timed() { # timed LABEL cmd... : run, print the duration
 }
 
 # ---------------------------------------------------------------- checks
-[ -r "$TARBALL" ] || die "$TARBALL missing: apt-get install linux-source-6.1 (see kernel/packages.txt)"
+[ -r "$TARBALL" ] || die "$TARBALL missing: apt-get install linux-source-$KVER (see kernel/packages.txt)"
 for tool in qemu-system-x86_64 gcc make bison flex bc cpio xz patch sha256sum; do
 	command -v $tool >/dev/null || die "$tool not found (see kernel/packages.txt)"
 done
-for c in $KCONFIGS; do [ -f "$HERE/config/$c.config" ] || die "no kernel/config/$c.config"; done
+for c in $KCONFIGS; do [ -f "$CFGDIR/$c.config" ] || die "no $CFGDIR/$c.config"; done
 for s in $KSCHEMES; do
-	case $s in refcount|tlbstate) ;; *) die "unknown scheme '$s' (refcount, tlbstate)";; esac
+	[[ " $SCHEMES_OK " == *" $s "* ]] || die "unknown scheme '$s' for $KVER ($SCHEMES_OK)"
 done
 if [ -n "$MUTANT" ]; then
-	MUTANT_PATCH=$HERE/mutants/$MUTANT.patch
-	[ -f "$MUTANT_PATCH" ] || die "no mutant $MUTANT (have: $(cd "$HERE/mutants" && ls *.patch | sed 's/\.patch$//' | tr '\n' ' '))"
+	MUTANT_PATCH=$MUTDIR/$MUTANT.patch
+	[ -f "$MUTANT_PATCH" ] || die "no mutant $MUTANT (have: $(cd "$MUTDIR" 2>/dev/null && ls *.patch | sed 's/\.patch$//' | tr '\n' ' '))"
 fi
 mkdir -p "$BUILD" "$LOGS"
 
@@ -83,8 +103,12 @@ exec 9>"$BUILD/.lock"
 flock -n 9 || { say "waiting for another kernel-check"; flock 9; }
 
 # ---------------------------------------------------------------- source
-PATCHES=$(ls "$HERE"/patches/*.patch 2>/dev/null | sort)
-[ -n "$PATCHES" ] || die "no patches in kernel/patches"
+if [ "$KVER" = 6.1 ]; then
+	PATCHES=$(ls "$HERE"/patches/*.patch 2>/dev/null | sort)
+else	# the series, then the test-only patches on top
+	PATCHES=$(ls "$HERE"/patches-6.12/*.patch 2>/dev/null | sort; ls "$HERE"/test/*.patch 2>/dev/null | sort)
+fi
+[ -n "$PATCHES" ] || die "no patches for $KVER"
 STAMP=$( (stat -c '%n %s %Y' "$TARBALL"; cat $PATCHES) | sha256sum | cut -c1-16)
 
 unapply_mutant() {
@@ -139,9 +163,12 @@ HARNESS_FAILED=0
 
 configure() { # obj cfg scheme
 	local obj=$1 cfg=$2 scheme=$3 f line
-	local frags=("$HERE/config/base.config")
-	[ "$cfg" != base ] && frags+=("$HERE/config/$cfg.config")
-	frags+=("$HERE/config/$scheme.config")
+	local frags=("$CFGDIR/base.config")
+	[ "$cfg" != base ] && frags+=("$CFGDIR/$cfg.config")
+	# 6.12 debug: the shootdown self-check, for the schemes that shoot down
+	[ "$cfg" = debug ] && [ "$scheme" != refcount ] && [ -f "$CFGDIR/debug-shootdown.config" ] &&
+		frags+=("$CFGDIR/debug-shootdown.config")
+	frags+=("$CFGDIR/$scheme.config")
 	$NICE make -s -C "$SRC" O="$obj" ARCH=x86_64 tinyconfig >/dev/null || return 1
 	"$SRC/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${frags[@]}" >/dev/null || return 1
 	$NICE make -s -C "$SRC" O="$obj" ARCH=x86_64 olddefconfig >/dev/null || return 1
@@ -176,7 +203,7 @@ boot() { # obj log timeout secs
 		-nographic -no-reboot -monitor none -display none \
 		-kernel "$obj/arch/x86/boot/bzImage" -initrd "$obj/initramfs.cpio.gz" \
 		-append "console=ttyS0 panic=-1 printk.time=1 oops=panic panic_on_warn=1 lazytest.secs=$secs" \
-		-serial file:"$log" < /dev/null > "$log.qemu" 2>&1
+		-serial file:"$log" ${KQEMU_LOG:+-d "$KQEMU_LOG" -D "$log.qemu-d"} < /dev/null > "$log.qemu" 2>&1
 	local rc=$?
 	[ $rc -eq 124 ] && say "qemu timed out after ${tmo}s"
 	sed -i 's/\r$//' "$log"	# the serial console ends lines with CR LF
@@ -198,19 +225,40 @@ judge() { # cfg scheme log build_ok -> appends ROWS, sets FAILED
 		[ "${n:-0}" -gt 0 ] && reports="$reports${reports:+,}$p$n"
 	done
 	if [ "$result" = yes ]; then
-		local sa1 sa2 free2 ipi2 free1 ipi1 ctxt1 ctxt2 sch
+		local sa1 sa2 free2 ipi2 free1 ipi1 ctxt1 ctxt2 sch kt kused kfinal
 		sch=$(counter "$log" evict scheme)
-		sa1=$(counter "$log" evict switch_atomics); sa2=$(counter "$log" noevict switch_atomics)
 		ctxt1=$(counter "$log" evict ctxt); ctxt2=$(counter "$log" noevict ctxt)
-		free1=$(counter "$log" evict mm_free); ipi1=$(counter "$log" evict shootdown_ipis)
-		free2=$(counter "$log" noevict mm_free); ipi2=$(counter "$log" noevict shootdown_ipis)
+		free1=$(counter "$log" evict mm_free); free2=$(counter "$log" noevict mm_free)
+		if [ "$KVER" = 6.1 ]; then
+			sa1=$(counter "$log" evict switch_atomics); sa2=$(counter "$log" noevict switch_atomics)
+			ipi1=$(counter "$log" evict shootdown_ipis); ipi2=$(counter "$log" noevict shootdown_ipis)
+		else	# kernel/test/0001's debugfs names
+			sa1=$(( $(counter "$log" evict switch_grab) + $(counter "$log" evict switch_drop) ))
+			sa2=$(( $(counter "$log" noevict switch_grab) + $(counter "$log" noevict switch_drop) ))
+			ipi1=$(counter "$log" evict shootdown_ipi); ipi2=$(counter "$log" noevict shootdown_ipi)
+		fi
 		counters="sw_atomics=$((sa1 + sa2))/ctxt=$((ctxt1 + ctxt2)) ipi/free=$ipi1/$free1,noevict:$ipi2/$free2"
 		[ "$sch" = "$scheme" ] || { verdict=FAIL; why="guest reports scheme '$sch'"; }
-		if [ "$scheme" = tlbstate ] && [ $((sa1 + sa2)) -ne 0 ]; then
-			verdict=FAIL; why="lazy atomics on the switch path with tlbstate"
+		if [ "$scheme" != refcount ] && [ $((sa1 + sa2)) -ne 0 ]; then
+			verdict=FAIL; why="lazy atomics on the switch path with $scheme"
 		fi
 		if [ "$scheme" = refcount ] && [ $((sa1 + sa2)) -eq 0 ]; then
 			verdict=FAIL; why="no lazy atomics counted with refcount"
+		fi
+		if [ "$KVER" != 6.1 ]; then
+			# kernel/test/0002: the module must have used live mms
+			# from kernel threads, and freed some of them there.
+			kt=$(grep -m1 'KTEST: KTHREAD ' "$log")
+			kused=$(tr ' ' '\n' <<<"$kt" | sed -n 's/^used=//p')
+			kfinal=$(tr ' ' '\n' <<<"$kt" | sed -n 's/^final_mmdrop=//p')
+			counters="$counters kt:${kused:-?}/${kfinal:-?}"
+			if [ "${kused:-0}" -eq 0 ] || [ "${kfinal:-0}" -eq 0 ]; then
+				verdict=FAIL; why="${why:+$why; }kthread_use_mm test: used=${kused:-none} final_mmdrop=${kfinal:-none}"
+			fi
+			# noevict leaves lazy CPUs for the shootdown: it must send IPIs.
+			if [ "$cfg" = base ] && [ "$scheme" != refcount ] && [ "${ipi2:-0}" -lt "$KMIN_IPIS" ]; then
+				verdict=FAIL; why="${why:+$why; }noevict: ${ipi2:-0} shootdown IPIs < KMIN_IPIS=$KMIN_IPIS"
+			fi
 		fi
 	else
 		verdict=FAIL; why="no result line"

@@ -1,16 +1,18 @@
 # lazymm: the real-kernel part (kernel/).  Not part of "make check": slow.
 #
-#   make kernel-check [KCONFIGS="base debug"] [KSCHEMES="refcount tlbstate"]
-#                     [MUTANT=NAME] [KSECS=10]
+#   make kernel-check [KVER=6.1|6.12] [KCONFIGS="base debug"]
+#                     [KSCHEMES="refcount tlbstate"] [MUTANT=NAME] [KSECS=10]
 #
-# Builds Debian's linux-source-6.1 with kernel/patches under build/kernel/,
+# Builds Debian's linux-source-6.1 with kernel/patches under build/kernel/
+# (KVER=6.12: linux-source-6.12 with kernel/patches-6.12 and kernel/test
+# under build/kcheck-6.12/),
 # boots each configuration x scheme under qemu-system-x86_64 (TCG, -smp 4)
 # and prints a summary table.  See docs/kernel.md.
 
 .PHONY: kernel-check kernel-ci kernel-clean
 
 kernel-check:
-	@KCONFIGS="$(KCONFIGS)" KSCHEMES="$(KSCHEMES)" MUTANT="$(MUTANT)" \
+	@KVER="$(KVER)" KCONFIGS="$(KCONFIGS)" KSCHEMES="$(KSCHEMES)" MUTANT="$(MUTANT)" \
 	  KSECS="$(KSECS)" KSMP="$(KSMP)" bash kernel/kcheck.sh
 
 # What CI runs: both configurations, both schemes, one mutant that must fail.
@@ -18,4 +20,4 @@ kernel-ci:
 	@bash kernel/ci.sh
 
 kernel-clean:
-	rm -rf build/kernel
+	rm -rf build/kernel build/kcheck-6.12

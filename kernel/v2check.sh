@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # lazymm v2check: the checks that the v2 series (kernel/patches-6.12, for
-# Debian's linux-source-6.12) gets before it is booted.  Not used by CI and
-# not by "make kernel-check" (which still runs the 6.1 series).
+# Debian's linux-source-6.12) gets before it is booted.  Not used by CI;
+# "make kernel-check KVER=6.12" builds and boots the series.
 #
 #   1. unpack /usr/src/linux-source-6.12.tar.xz (once) and record it in git;
 #   2. every patch of kernel/patches-6.12, then of kernel/test, applies in

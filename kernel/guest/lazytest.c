@@ -6,7 +6,8 @@
  * default 10), in two phases of equal length:
  *
  *   evict    normal kernel behaviour: the exit_mmap() flush evicts lazy CPUs
- *   noevict  /proc/lazy_tlb "noevict 1": page-table-freeing flushes skip
+ *   noevict  /proc/lazy_tlb "noevict 1" (6.1) or "1" in debugfs
+ *            lazy_tlb/noevict (6.12): page-table-freeing flushes skip
  *            lazy CPUs, so __mmdrop() still finds them (what paravirt or
  *            broadcast flushes do); the teardown shootdown must handle them.
  *            The ping-pong pairs pause, so that CPUs go idle after a child's
@@ -24,13 +25,24 @@
  *     spinlock; some children exec; some crash, which makes the kernel run
  *     the core_pattern helper (this program again) by exec from a kernel
  *     thread;
- *   - a thread takes one CPU offline and online again every 0.5 s.
+ *   - a thread takes one CPU offline and online again every 0.5 s;
+ *   - with the 6.12 test module (kernel/test/0002), each lazy-leaving child
+ *     hands its mm to the module's kernel threads (debugfs
+ *     lazy_tlb_kthread/grab) just before it exits, so that they run
+ *     kthread_use_mm() on it while it is torn down and often do the last
+ *     mmput() or the final mmdrop() themselves; after the two phases, a
+ *     short phase in which the module's threads are held back (SCHED_IDLE,
+ *     CPU 0 kept busy) until the children have exited, so that their
+ *     mmdrop() is the final one.
  *
- * Prints "KTEST: RESULT ... OK" and the /proc/lazy_tlb counters of each
- * phase, then reboots (qemu -no-reboot turns that into an exit).
+ * Prints "KTEST: RESULT ... OK", the lazy TLB counters of each phase
+ * (/proc/lazy_tlb on 6.1, debugfs lazy_tlb/stats on 6.12) and, with the
+ * module, a "KTEST: KTHREAD" line of its outcomes, then reboots (qemu
+ * -no-reboot turns that into an exit).
  * Hotplug, core_pattern and reboot happen only when running as PID 1.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -53,6 +65,11 @@
 #define PAIRS 2
 #define MAXSTAT 32
 #define UMH_FILE "/umh.count"
+#define DBG "/sys/kernel/debug"
+#define STATS_612 DBG "/lazy_tlb/stats"
+#define NOEVICT_612 DBG "/lazy_tlb/noevict"
+#define KT_GRAB DBG "/lazy_tlb_kthread/grab"
+#define KT_STATS DBG "/lazy_tlb_kthread/stats"
 
 #ifndef MEMBARRIER_CMD_PRIVATE_EXPEDITED
 #define MEMBARRIER_CMD_PRIVATE_EXPEDITED (1 << 3)
@@ -87,9 +104,19 @@ static int write_file(const char *path, const char *s)
 	return ok;
 }
 
+/* The noevict knob: /proc/lazy_tlb on 6.1, debugfs on 6.12. */
+static void set_noevict(int on)
+{
+	if (!write_file("/proc/lazy_tlb", on ? "noevict 1" : "noevict 0"))
+		write_file(NOEVICT_612, on ? "1" : "0");
+}
+
 static void read_stats(struct stats *st)
 {
 	FILE *f = fopen("/proc/lazy_tlb", "r");
+
+	if (!f)
+		f = fopen(STATS_612, "r");
 	char name[64];
 	unsigned long v;
 
@@ -137,8 +164,15 @@ static void print_delta(const char *phase, struct stats *a, struct stats *b,
 	int i;
 
 	printf("KTEST: COUNTERS phase=%s scheme=%s ctxt=%lu", phase, b->scheme, ctxt);
-	for (i = 0; i < b->n && i < a->n; i++)
-		printf(" %s=%lu", b->name[i], b->val[i] - a->val[i]);
+	for (i = 0; i < b->n && i < a->n; i++) {
+		size_t l = strlen(b->name[i]);
+
+		/* a maximum is not a sum: the later value, not a delta */
+		if (l > 7 && !strcmp(b->name[i] + l - 7, "_max_ns"))
+			printf(" %s=%lu", b->name[i], b->val[i]);
+		else
+			printf(" %s=%lu", b->name[i], b->val[i] - a->val[i]);
+	}
 	printf("\n");
 	fflush(stdout);
 }
@@ -225,6 +259,122 @@ static void *membarrier_thread(void *arg)
 }
 
 static int child_ready[2], child_block[2];
+static volatile char kt_byte = 1;	/* what the module's get_user() reads */
+
+/*
+ * Hand this process's mm to the kthread_use_mm() test module, if the kernel
+ * has it: its kernel threads use the mm while this process exits.
+ */
+static void kthread_grab(void)
+{
+	char s[32];
+
+	snprintf(s, sizeof(s), "%#lx", (unsigned long)&kt_byte);
+	write_file(KT_GRAB, s);	/* fails harmlessly without the module */
+}
+
+#define KT_FINAL 32	/* children of the final-mmdrop phase */
+static volatile int spin_stop;
+
+static void *spin_cpu0(void *arg)
+{
+	(void)arg;
+	pin(0);
+	while (!spin_stop)
+		;
+	return NULL;
+}
+
+/* The module's worker threads, by name ("lazy_tlb_kt/N"). */
+static int find_workers(pid_t *pids, int max)
+{
+	char path[300], comm[32];
+	struct dirent *d;
+	int n = 0;
+	DIR *dir = opendir("/proc");
+	FILE *f;
+
+	if (!dir)
+		return 0;
+	while (n < max && (d = readdir(dir))) {
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, "lazy_tlb_kt/", 12))
+			pids[n++] = atoi(d->d_name);
+		fclose(f);
+	}
+	closedir(dir);
+	return n;
+}
+
+/*
+ * The final-mmdrop phase: make the module's kernel threads, not the exiting
+ * process, drop the last reference to an mm.  Its workers are moved to CPU 0
+ * with SCHED_IDLE while a thread spins there, so that they barely run; KT_FINAL
+ * children hand their mm over and exit meanwhile; then the spinner stops and
+ * the workers find mms whose users are gone, and their mmdrop() is the final
+ * one: __mmdrop() runs in a kernel thread that may be lazy on that very mm.
+ * Returns the number of children, 0 without the module or with one CPU.
+ */
+static int kthread_final_phase(void)
+{
+	struct sched_param sp = { 0 };
+	pid_t w[4];
+	pthread_t spin;
+	cpu_set_t set;
+	int n, i, kids = 0;
+
+	n = find_workers(w, 4);
+	if (!n || ncpus < 2)
+		return 0;
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	for (i = 0; i < n; i++) {
+		sched_setaffinity(w[i], sizeof(set), &set);
+		sched_setscheduler(w[i], SCHED_IDLE, &sp);
+	}
+	spin_stop = 0;
+	pthread_create(&spin, NULL, spin_cpu0, NULL);
+	usleep(10000);
+	for (i = 0; i < KT_FINAL; i++) {
+		pid_t pid = fork();
+		int st;
+
+		if (pid == 0) {
+			pin(1);
+			kthread_grab();
+			_exit(0);
+		}
+		if (pid > 0 && waitpid(pid, &st, 0) == pid)
+			kids++;
+	}
+	spin_stop = 1;
+	pthread_join(spin, NULL);
+	for (i = 0; i < n; i++)
+		sched_setscheduler(w[i], SCHED_OTHER, &sp);
+	sleep(1);	/* let the workers drain the queue */
+	return kids;
+}
+
+/* Print the module's outcome counters on one line. */
+static void print_kthread_stats(void)
+{
+	FILE *f = fopen(KT_STATS, "r");
+	char name[64];
+	unsigned long v;
+
+	if (!f)
+		return;
+	printf("KTEST: KTHREAD");
+	while (fscanf(f, "%63s %lu", name, &v) == 2)
+		printf(" %s=%lu", name, v);
+	printf("\n");
+	fclose(f);
+}
 
 /*
  * A thread of a child: move to its CPU, touch some memory, report, and block.
@@ -298,6 +448,7 @@ static void run_child(int kind, int ldt, const char *self)
 		for (i = 0; i < started; i++)
 			if (read(child_ready[0], &c, 1) != 1)
 				break;
+		kthread_grab();
 		_exit(0);	/* exit_group: kills the blocked threads */
 	}
 	case K_EXEC:
@@ -352,6 +503,7 @@ int main(int argc, char **argv)
 		mount("proc", "/proc", "proc", 0, NULL);
 		mkdir("/sys", 0555);
 		mount("sysfs", "/sys", "sysfs", 0, NULL);
+		mount("debugfs", DBG, "debugfs", 0, NULL);	/* 6.12 test patches */
 		write_file("/proc/sys/kernel/core_pattern", "|/init coredump");
 		write_file("/sys/kernel/mm/transparent_hugepage/enabled", "madvise");
 		write_file("/sys/kernel/mm/transparent_hugepage/khugepaged/scan_sleep_millisecs", "10");
@@ -381,7 +533,7 @@ int main(int argc, char **argv)
 	if (pid1 && ncpus > 1)
 		pthread_create(&hp, NULL, hotplug_thread, NULL);
 
-	write_file("/proc/lazy_tlb", "noevict 0");
+	set_noevict(0);
 	read_stats(&s0);
 	ctxt0 = read_ctxt();
 	t0 = now();
@@ -392,7 +544,7 @@ int main(int argc, char **argv)
 		if (!phase && t1 - t0 >= secs / 2) {
 			read_stats(&s1);
 			ctxt1 = read_ctxt();
-			write_file("/proc/lazy_tlb", "noevict 1");
+			set_noevict(1);
 			paused = 1;
 			phase = 1;
 		}
@@ -428,11 +580,15 @@ int main(int argc, char **argv)
 	sleep(1);
 	read_stats(&s2);
 	ctxt2 = read_ctxt();
-	write_file("/proc/lazy_tlb", "noevict 0");
+	set_noevict(0);
 	for (i = 0; i < PAIRS; i++)
 		total += pairs[i].iters;
 	print_delta("evict", &s0, &s1, ctxt1 - ctxt0);
 	print_delta("noevict", &s1, &s2, ctxt2 - ctxt1);
+	i = kthread_final_phase();
+	if (i)
+		printf("KTEST: kthread final-mmdrop phase: %d children\n", i);
+	print_kthread_stats();
 	printf("KTEST: RESULT ncpus=%d scheme=%s pairs=%d roundtrips=%lu membarriers=%lu "
 	       "forks=%lu thp=%lu execs=%lu crashes=%lu umh_execs=%ld hotplugs=%lu "
 	       "failed=%lu secs=%.1f %s\n",
