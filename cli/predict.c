@@ -480,9 +480,11 @@ static int cmd_predict(int argc, char **argv)
 		}
 	}
 	if (o.wl[2]) {
-		struct sim_point p;
+		struct sim_point p, plo, phi;
 
 		sim_point_from(&m, &p);
+		td_point_bound(&m, &plo, false);
+		td_point_bound(&m, &phi, true);
 		td = calloc(2 * 16 * (size_t)nsch, sizeof(*td));
 		for (int mapped = 1; mapped >= 0; mapped--)
 			for (int n = 2; n <= m.nr_cpus && n <= 4096; n = n * 2 > m.nr_cpus && n < m.nr_cpus ? m.nr_cpus : n * 2)
@@ -490,6 +492,8 @@ static int cmd_predict(int argc, char **argv)
 					td[ntd] = (struct td_row){ .scheme = names[s], .n = n, .k = n - 1,
 								   .mapped = mapped };
 					td_cost(&m, &p, &ts, names[s], n, n - 1, mapped, &td[ntd].c);
+					td_cost(&m, &plo, &ts, names[s], n, n - 1, mapped, &td[ntd].lo);
+					td_cost(&m, &phi, &ts, names[s], n, n - 1, mapped, &td[ntd].hi);
 					ntd++;
 				}
 	}

@@ -242,4 +242,26 @@ void sim_point_from(const struct machine *m, struct sim_point *p)
 	p->switch_ns = m->switch_ns.v;
 	p->syscall = m->syscall_ns.v;
 	p->arb_near = m->arb_near.v;
+	p->ipi_send = m->ipi_send_ns.v;
+	p->irq = m->irq_ns.v;
+	p->mlp = m->mlp.v;
+}
+
+void td_point_bound(const struct machine *m, struct sim_point *p, bool hi)
+{
+#define END(prm) (hi ? (prm).hi : (prm).lo)
+	sim_point_from(m, p);
+	for (int d = 0; d < D_NR; d++)
+		p->lat[d] = END(m->lat[d]);
+	p->rmw = END(m->rmw_ns);
+	p->fence = END(m->fence_ns);
+	p->store = END(m->store_ns);
+	p->load = END(m->load_ns);
+	p->cr3 = END(m->cr3_ns);
+	p->cr3_flush = END(m->cr3_flush_ns);
+	p->ipi = END(m->ipi_ns);
+	p->ipi_send = END(m->ipi_send_ns);
+	p->irq = END(m->irq_ns);
+	p->mlp = hi ? m->mlp.lo : m->mlp.hi;   /* more misses in flight: a cheaper scan */
+#undef END
 }

@@ -131,8 +131,15 @@ extern const char *const wmode_names[WM_NR];
 struct sim_point {
 	double lat[D_NR], rmw, fence, store, load, cr3, cr3_flush, ipi, idle_exit;
 	double smt_slow, switch_ns, syscall, arb_near;
+	double ipi_send, irq, mlp;     /* the teardown's (teardown.c) */
 };
 void sim_point_from(const struct machine *m, struct sim_point *p);
+/* The teardown band's corners: every cost the teardown charges (latencies,
+ * rmw, fence, CR3, IPI, IPI send, IRQ) at the low (hi = false) or high end
+ * of its range, and mlp at the opposite end.  td_cost() is a sum of
+ * non-negative counts times these costs (divided by mlp for scans), so it
+ * is monotone in each and the corners bound it over the whole box. */
+void td_point_bound(const struct machine *m, struct sim_point *p, bool hi);
 
 /* The per-switch cost table of one scheme, resolved from the templates. */
 struct sim_scheme {
@@ -217,6 +224,7 @@ struct td_row {
 	int n, k;
 	bool mapped;
 	struct td_cost c;
+	struct td_cost lo, hi;         /* the band: td_point_bound()'s corners */
 };
 
 struct report {

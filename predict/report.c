@@ -101,8 +101,10 @@ void report_json(FILE *f, const struct report *r)
 		const struct td_row *t = &r->td[i];
 
 		fprintf(f, "    {\"scheme\": \"%s\", \"cpus\": %d, \"lazy\": %d, \"mapped\": %s, "
-			   "\"initiator_us\": %.3f, \"remote_us\": %.3f, \"deferred_us\": %.3f, \"ipis\": %.1f, \"scanned\": %.0f}%s\n",
+			   "\"initiator_us\": %.3f, \"initiator_lo_us\": %.3f, \"initiator_hi_us\": %.3f, "
+			   "\"remote_us\": %.3f, \"deferred_us\": %.3f, \"ipis\": %.1f, \"scanned\": %.0f}%s\n",
 			t->scheme, t->n, t->k, t->mapped ? "true" : "false", t->c.initiator_ns / 1e3,
+			t->lo.initiator_ns / 1e3, t->hi.initiator_ns / 1e3,
 			t->c.remote_ns / 1e3, t->c.deferred_ns / 1e3, t->c.ipis, t->c.scanned,
 			i + 1 < r->ntd ? "," : "");
 	}
@@ -114,12 +116,13 @@ void report_teardown(FILE *f, const struct report *r)
 	if (!r->ntd)
 		return;
 	fprintf(f, "\nexit: one teardown (last __mmput + __mmdrop) with every other CPU lazy on the dying mm, us on the exiting CPU\n"
+		   "      (band: every cost at the low .. high end of its range in the machine file)\n"
 		   "      [remote CPU time of the IPIs; refcount: the lazy CPUs' deferred mm_count drops]\n");
 	for (int mapped = 1; mapped >= 0; mapped--) {
 		fprintf(f, "%s\n%6s", mapped ? "  mapped (exit_mmap's flush evicts the lazy CPUs first)"
 					 : "  nothing mapped (no flush: the lazy CPUs still hold the mm)", "CPUs");
 		for (int s = 0; s < r->ntd_schemes; s++)
-			fprintf(f, " %21s", r->td_schemes[s]);
+			fprintf(f, " %31s", r->td_schemes[s]);
 		fputc('\n', f);
 		for (int i = 0; i < r->ntd; i += r->ntd_schemes) {
 			if (r->td[i].mapped != mapped)
@@ -127,11 +130,12 @@ void report_teardown(FILE *f, const struct report *r)
 			fprintf(f, "%6d", r->td[i].n);
 			for (int s = 0; s < r->ntd_schemes; s++) {
 				const struct td_row *t = &r->td[i + s];
-				char b[40];
+				char b[64];
 
-				snprintf(b, sizeof(b), "%.2f [%.1f]", t->c.initiator_ns / 1e3,
+				snprintf(b, sizeof(b), "%.2f (%.2f..%.2f) [%.1f]", t->c.initiator_ns / 1e3,
+					 t->lo.initiator_ns / 1e3, t->hi.initiator_ns / 1e3,
 					 (t->c.remote_ns + t->c.deferred_ns) / 1e3);
-				fprintf(f, " %21s", b);
+				fprintf(f, " %31s", b);
 			}
 			fputc('\n', f);
 		}

@@ -14,6 +14,8 @@
  *     this topology, divided by the misses a scan keeps in flight (mlp);
  *   - mm_cpumask: one line per 512 CPUs, from the average remote CPU;
  *   - fences, CR3 writes, local stores as on the switch path.
+ * Every cost comes from the sim_point, so the band's corners
+ * (td_point_bound()) are evaluated by the same code as the nominal value.
  * What refcount leaves behind: each of the K lazy CPUs drops its mm_count
  * reference at its next switch, one line transfer each ("deferred").
  */
@@ -52,8 +54,8 @@ static double path_cost(const struct machine *m, const struct sim_point *p,
 	double remote = mean_remote(m, p, n);
 	double c = 0;
 
-	c += rounds * p->ipi + sent * m->ipi_send_ns.v;
-	c += scan * remote / m->mlp.v;
+	c += rounds * p->ipi + sent * p->ipi_send;
+	c += scan * remote / p->mlp;
 	c += (tget(ts, scheme, path, "rmw_mm_cpumask", n, k) + tget(ts, scheme, path, "rmw_tlb_gen", n, k)) *
 	     (remote + p->rmw);
 	c += tget(ts, scheme, path, "smp_mb", n, k) * p->fence;
@@ -83,7 +85,7 @@ void td_cost(const struct machine *m, const struct sim_point *p, const struct tm
 	if (tget(ts, scheme, put, "ipi_flush", n, k) > 0 || tget(ts, scheme, drop, "ipi_teardown", n, k) > 0)
 		out->initiator_ns += ceil(n / 512.0) * remote_lat;
 	recv = tget(ts, scheme, rem, "ipi_received", n, k);
-	out->remote_ns = recv * m->irq_ns.v + tget(ts, scheme, rem, "cr3_writes", n, k) * p->cr3 +
+	out->remote_ns = recv * p->irq + tget(ts, scheme, rem, "cr3_writes", n, k) * p->cr3 +
 			 tget(ts, scheme, rem, "rmw_mm_cpumask", n, k) * (remote_lat + p->rmw);
 	/* refcount: the lazy CPUs' later drops, one transfer of mm_count each */
 	out->deferred_ns = 0;

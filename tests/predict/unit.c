@@ -196,6 +196,62 @@ static void test_teardown(void)
 	}
 }
 
+/*
+ * The teardown band: the corners of td_point_bound() hold the nominal
+ * cost and every cost drawn from inside the parameter box (a seeded draw),
+ * for every scheme, mapped and not; and the band is not empty where the
+ * teardown sends IPIs (hazptr).
+ */
+static double draw(struct param q, uint64_t *x)
+{
+	*x = *x * 6364136223846793005ULL + 1442695040888963407ULL;
+	return q.lo + (q.hi - q.lo) * (double)(*x >> 11) / 9007199254740992.0;
+}
+
+static void test_teardown_band(void)
+{
+	struct machine m = load("synth1024");
+	struct sim_point lo, hi, p;
+	const int ns[] = { 2, 64, 1024 };
+	uint64_t x = 12;
+
+	td_point_bound(&m, &lo, false);
+	td_point_bound(&m, &hi, true);
+	for (int i = 0; lazy_schemes[i]; i++)
+		for (int j = 0; j < 3; j++)
+			for (int mapped = 0; mapped < 2; mapped++)
+				for (int r = 0; r < 9; r++) {
+					const char *sc = lazy_schemes[i]->name;
+					struct td_cost a, b, c;
+
+					sim_point_from(&m, &p);
+					if (r > 0) {
+						for (int d = 0; d < D_NR; d++)
+							p.lat[d] = draw(m.lat[d], &x);
+						p.rmw = draw(m.rmw_ns, &x);
+						p.fence = draw(m.fence_ns, &x);
+						p.cr3 = draw(m.cr3_ns, &x);
+						p.cr3_flush = draw(m.cr3_flush_ns, &x);
+						p.ipi = draw(m.ipi_ns, &x);
+						p.ipi_send = draw(m.ipi_send_ns, &x);
+						p.irq = draw(m.irq_ns, &x);
+						p.mlp = draw(m.mlp, &x);
+					}
+					td_cost(&m, &lo, &ts, sc, ns[j], ns[j] - 1, mapped, &a);
+					td_cost(&m, &p, &ts, sc, ns[j], ns[j] - 1, mapped, &b);
+					td_cost(&m, &hi, &ts, sc, ns[j], ns[j] - 1, mapped, &c);
+					CHECK(a.initiator_ns <= b.initiator_ns + 1e-9 &&
+					      b.initiator_ns <= c.initiator_ns + 1e-9,
+					      "teardown band %s N=%d %s draw %d: %.1f not in [%.1f, %.1f] ns", sc,
+					      ns[j], mapped ? "mapped" : "unmapped", r, b.initiator_ns,
+					      a.initiator_ns, c.initiator_ns);
+					if (!strcmp(sc, "hazptr") && r == 0)
+						CHECK(c.initiator_ns > 1.5 * a.initiator_ns,
+						      "teardown band hazptr N=%d: [%.1f, %.1f] ns, IPIs not in it",
+						      ns[j], a.initiator_ns, c.initiator_ns);
+				}
+}
+
 int main(void)
 {
 	char err[512];
@@ -208,6 +264,7 @@ int main(void)
 	test_sim();
 	test_machine();
 	test_teardown();
+	test_teardown_band();
 	tmpl_free(&ts);
 	if (failures)
 		fprintf(stderr, "%d failure(s)\n", failures);
