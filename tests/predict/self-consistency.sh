@@ -4,9 +4,13 @@
 # lazymm bench runs the model on this machine's 2 CPUs (short samples); lazymm predict runs
 # the simulator on the same machine's description (predict/machines/dev2.conf) with the
 # bench's placement.  What must agree is what the model's paths determine and the host's
-# load cannot move: switches per operation, shared-line RMWs, fences and CR3 writes per
-# switch, for every scheme, idle_cycle (1 and 2 tasks) and context_switch1 (1 pair), threads
-# and processes: within 0.05 each.  The throughput ratios are printed side by side but not
+# load cannot move: shared-line RMWs, fences and CR3 writes per switch, for every scheme,
+# idle_cycle (1 and 2 tasks) and context_switch1 (1 pair), threads and processes, within
+# 0.05 each; and switches per operation for idle_cycle (each cycle blocks and is woken on its
+# own CPU: two switches by construction).  context_switch1's switches per operation are
+# printed, not asserted: whether a pipe write finds its reader already blocked (a wake-up and
+# a switch) or still running (neither) depends on timing, in the model as in the kernel; at
+# load 35 the bench measured 3.917 and 4.200 where the simulator's 1-pair value is 4.001.  The throughput ratios are printed side by side but not
 # asserted: on this shared 2-core VM a bench ratio moves by 5-10 % from sample to sample
 # with the host's load (docs/bench.md), so a 3-point bound on it would be a timing test.
 : "${B:=build}"
@@ -42,8 +46,9 @@ END {
 		for (w = 1; w <= 4; w++) {
 			a = v[what[w], B, k]; b = v[what[w], P, k]
 			d = a - b; if (d < 0) d = -d
-			flag = d > 0.05 ? "  <-- DIFFERS" : ""
-			if (d > 0.05) bad++
+			timing = (w == 1 && k ~ /^context_switch1,/)
+			flag = d > 0.05 ? (timing ? "  (timing-dependent: not asserted)" : "  <-- DIFFERS") : ""
+			if (d > 0.05 && !timing) bad++
 			printf "%-36s %-6s %8.3f %8.3f%s\n", k, what[w], a, b, flag
 		}
 		printf "%-36s %-6s %8s %8s   (speedup over refcount: printed, not asserted)\n", k, "ratio", v["ratio", B, k], v["ratio", P, k]
