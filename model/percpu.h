@@ -79,6 +79,10 @@ struct cpu_irq {
 	_Atomic int in_irq;            /* running IPI handlers */
 	_Atomic int pending;           /* an IPI signal arrived while irqs were off */
 	int preempt_count;
+	/* Not kernel state: the target (+1) of the csd this CPU is waiting on
+	 * in csd_lock_wait(), 0 when none.  Read by the scenario controller to
+	 * tell "blocked on a parked CPU" from "about to send" (scenario.h). */
+	_Atomic int csd_wait_target;
 	_Atomic(struct call_single_data *) queue __cacheline_aligned;  /* llist, remote pushers */
 } __cacheline_aligned;
 

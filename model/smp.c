@@ -238,13 +238,19 @@ static bool llist_add_csd(struct lm_cpu *t, struct call_single_data *csd)
 static void csd_lock_wait(struct call_single_data *csd)
 {
 	struct lm_wait w = LM_WAIT("csd_lock_wait (IPI never handled)");
+	struct cpu_irq *irq = &lm_this->irq;
+	int saved = atomic_load_explicit(&irq->csd_wait_target, memory_order_relaxed);
 
+	/* For the scenario controller only (not counted: no kernel cost).  An
+	 * IPI handler on this CPU may wait too: restore what it interrupted. */
+	atomic_store_explicit(&irq->csd_wait_target, (int)(csd - lm_this->csd) + 1, memory_order_relaxed);
 	/* Acquire pairs with csd_unlock in the handler [pair:csd-lock]. */
 	while (atomic_load_explicit(&csd->busy, memory_order_acquire)) {
 		irq_poll();     /* irqs are on while waiting: take calls sent to us */
 		if (!lm_wait_step(&w))
-			return;
+			break;
 	}
+	atomic_store_explicit(&irq->csd_wait_target, saved, memory_order_relaxed);
 }
 
 static void send_call_function_ipi(int cpu)

@@ -32,7 +32,8 @@
  *   busy    the CPU clears it after the action; the controller reads the
  *           action's effects after seeing 0 [pair:sc-done]
  *   brk     the controller arms a park point before posting [pair:sc-brk]
- *   parked  the CPU says where it parked [pair:sc-parked]
+ *   parked  the CPU says where it parked, and whether irqs were off
+ *           there (parked_irqs_off, written first) [pair:sc-parked]
  *   release the controller lets it go on [pair:sc-release]
  */
 struct sc_cpu {
@@ -41,6 +42,7 @@ struct sc_cpu {
 	_Atomic int busy;          /* an action is posted or running */
 	_Atomic int brk;           /* park at this point (SP_NONE: no) */
 	_Atomic int parked;        /* the point parked at, 0 if not */
+	_Atomic int parked_irqs_off; /* irqs were off where it parked */
 	_Atomic int release;
 };
 
@@ -60,6 +62,12 @@ static void sc_point(int point, struct mm_struct *mm)
 		return;
 	atomic_store_explicit(&s->brk, SP_NONE, memory_order_relaxed);
 	atomic_store_explicit(&s->release, 0, memory_order_relaxed);
+	/* The parked code's irq state, taken here: irq.off itself also reads
+	 * 1 for a moment whenever the CPU takes an IPI while parked with irqs
+	 * on (local_irq_enable() and the signal handler set it before they
+	 * drain the queue), which a controller must not mistake for "parked
+	 * with irqs off". */
+	atomic_store_explicit(&s->parked_irqs_off, irqs_disabled(), memory_order_relaxed);
 	atomic_store_explicit(&s->parked, point, memory_order_release);     /* [pair:sc-parked] */
 	deadline = lm_deadline();
 	while (!atomic_load_explicit(&s->release, memory_order_acquire)) {   /* [pair:sc-release] */
@@ -125,21 +133,36 @@ static bool cpu_idle_cond(int cpu) { return !atomic_load_explicit(&scc[cpu].busy
 bool sc_idle(int cpu) { return cpu_idle_cond(cpu); }
 /* [pair:sc-parked] */
 static bool cpu_parked_cond(int cpu) { return atomic_load_explicit(&scc[cpu].parked, memory_order_acquire) != 0; }
-static bool ipi_queued_cond(int cpu) { return atomic_load_explicit(&cpu_of(cpu)->irq.queue, memory_order_acquire) != NULL; }
-/* cpu finished its action, or it is waiting for an IPI it sent */
+/* [pair:sc-parked]: parked_irqs_off is read after seeing parked */
+static bool parked_irqs_off(int cpu)
+{
+	return cpu_parked_cond(cpu) &&
+	       atomic_load_explicit(&scc[cpu].parked_irqs_off, memory_order_relaxed);
+}
+/* cpu finished its action, or it is parked at its break */
 bool parked_or_idle_cond(int cpu)
 {
 	return cpu_parked_cond(cpu) || cpu_idle_cond(cpu);
 }
 
-bool idle_or_ipi_cond(int cpu)
+/*
+ * cpu finished its action, or it is blocked on what a parked CPU holds up,
+ * so that from now on the outcome does not depend on timing: it waits in
+ * csd_lock_wait() for a CPU parked with irqs off (that CPU takes the IPI
+ * only once released), or a teardown on it waits for a CPU in the offline
+ * window.  "An IPI is queued somewhere" is not enough: the queue is also
+ * non-empty for a moment before a CPU with irqs on drains it, and before
+ * the sender has queued to the parked CPU at all.
+ */
+bool done_or_blocked_cond(int cpu)
 {
-	if (cpu_idle_cond(cpu))
+	int target;
+
+	if (cpu_idle_cond(cpu) ||
+	    atomic_load_explicit(&cpu_of(cpu)->hp.waiting_dying, memory_order_acquire))
 		return true;
-	for (int other = 0; other < lm.cfg.nr_cpus; other++)
-		if (other != cpu && ipi_queued_cond(other))
-			return true;
-	return false;
+	target = atomic_load_explicit(&cpu_of(cpu)->irq.csd_wait_target, memory_order_relaxed) - 1;
+	return target >= 0 && target != cpu && parked_irqs_off(target);
 }
 
 /* Post an action to cpu; do not wait. */

@@ -38,7 +38,9 @@ int scenario_run_by_index(int i, const struct lazy_tlb_ops *ops, const char *mut
 /* ---- the controller ---- */
 extern int sc_preempt_to;          /* a preemption point moves the task here (-1: none) */
 bool sc_wait(const char *what, bool (*cond)(int), int arg);
-bool idle_or_ipi_cond(int cpu);    /* cpu finished, or waits for an IPI it sent */
+/* cpu finished, or it is blocked on a parked CPU: waiting for an IPI to a
+ * CPU parked with irqs off, or for a CPU in the offline window */
+bool done_or_blocked_cond(int cpu);
 bool sc_idle(int cpu);             /* cpu finished its action */
 bool parked_or_idle_cond(int cpu); /* cpu parked at its break, or finished */
 void sc_post(int cpu, void (*fn)(void *), void *arg);

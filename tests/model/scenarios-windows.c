@@ -63,26 +63,16 @@ static void act_kthread_use_finish(void *arg)
 
 /*
  * CPU 0 acts while CPU 1 is parked in a window.  Release CPU 1 only once
- * the outcome no longer depends on timing: CPU 0 finished; or it waits for
- * an IPI that the parked CPU 1 cannot take (its irqs are off there; with
- * irqs on it takes the IPI while parked, so CPU 0 will finish: wait for
- * that); or CPU 0 waits for the dying CPU 1 (offline window).
+ * the outcome no longer depends on timing (done_or_blocked_cond()): CPU 0
+ * finished; or it waits for an IPI that CPU 1, parked with irqs off, takes
+ * only once released (parked with irqs on, CPU 1 takes the IPI while
+ * parked, so CPU 0 will finish: wait for that); or CPU 0 waits for the
+ * dying CPU 1 (offline window).
  */
-static bool cpu0_done_or_blocked_cond(int cpu)
-{
-	struct lm_cpu *parked = cpu_of(1);
-
-	(void)cpu;
-	return sc_idle(0) ||
-	       atomic_load_explicit(&cpu_of(0)->hp.waiting_dying, memory_order_acquire) ||
-	       (atomic_load_explicit(&parked->irq.queue, memory_order_acquire) != NULL &&
-		atomic_load_explicit(&parked->irq.off, memory_order_acquire));
-}
-
 static void cpu0_while_cpu1_parked(void (*fn)(void *), void *arg)
 {
 	sc_post(0, fn, arg);
-	sc_wait("cpu0 to finish, or to wait for what parked cpu1 holds up", cpu0_done_or_blocked_cond, 0);
+	sc_wait("cpu0 to finish, or to block on what parked cpu1 holds up", done_or_blocked_cond, 0);
 }
 
 /* CPUs 0 and 1 run the two threads of a fresh mm that maps nothing; CPU

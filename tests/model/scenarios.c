@@ -15,7 +15,7 @@
 static void sc_run_while_parked(void (*fn)(void *), void *arg)
 {
 	sc_post(0, fn, arg);
-	sc_wait("cpu0 to finish or to wait for an IPI", idle_or_ipi_cond, 0);
+	sc_wait("cpu0 to finish or to block on parked cpu1", done_or_blocked_cond, 0);
 	sc_release(1);
 	sc_sync(1);
 	sc_sync(0);
@@ -314,7 +314,7 @@ static int switch_window_remote(int point)
 	 * could wait for CPU 1 (tlbstate IPIs every switching CPU) */
 	sc_do(0, act_switch_to, new_user(new_mm(true), true));
 	sc_post(2, act_mmdrop_atomic, m);      /* the final mmdrop */
-	sc_wait("cpu2 to finish or to wait for an IPI", idle_or_ipi_cond, 2);
+	sc_wait("cpu2 to finish or to block on parked cpu1", done_or_blocked_cond, 2);
 	sc_release(1);
 	sc_sync(1);
 	sc_sync(2);
