@@ -40,6 +40,11 @@ struct lt_state {
 	uint64_t new_gen;             /* CPU 0: the flush's generation */
 	bool skipped;                 /* CPU 0: it skipped CPU 1 */
 	uint64_t seen_gen;            /* CPU 1: its TLB generation after the return */
+	/* CPU 1, for the report of a forbidden round: its state before the
+	 * return (lazy? m loaded?) and its TLB generation then */
+	bool pre_lazy, pre_loaded;
+	uint64_t pre_gen;
+	uint64_t flush_gen;           /* CPU 0: the generation its flush made */
 	long forbidden;
 	bool ready;
 	/* lines CPU 0 dirties in phase 1 and CPU 1 writes just before its
@@ -121,6 +126,9 @@ static void lt_cpu_main(struct lm_cpu *c)
 			struct cpu_tlbstate *ts = &c->tlbstate;
 
 			local_irq_disable();
+			lts()->pre_lazy = atomic_load_explicit(&c->tlbstate_shared.is_lazy, memory_order_relaxed);
+			lts()->pre_loaded = atomic_load_explicit(&ts->loaded_mm, memory_order_relaxed) == lts()->mm;
+			lts()->pre_gen = ts->ctxs[ts->loaded_mm_asid].tlb_gen;
 			for (int k = 0; k < 6; k++)
 				atomic_store_explicit(&lts()->scratch[k].v, -r, memory_order_relaxed);
 			switch_mm_irqs_off(lts()->mm, lts()->mm, lts()->a);     /* the lazy return */
@@ -129,6 +137,7 @@ static void lt_cpu_main(struct lm_cpu *c)
 		} else {
 			uint64_t skipped0 = c->cnt[0][CNT_FLUSH_SKIPPED_LAZY];
 
+			lts()->flush_gen = atomic_load_explicit(&lts()->mm->tlb_gen, memory_order_relaxed) + 1;
 			flush_tlb_mm_range(lts()->mm, false, false);
 			lts()->new_gen = atomic_load_explicit(&lts()->mm->tlb_gen, memory_order_relaxed);
 			lts()->skipped = c->cnt[0][CNT_FLUSH_SKIPPED_LAZY] != skipped0;
@@ -139,9 +148,12 @@ static void lt_cpu_main(struct lm_cpu *c)
 			if (lts()->skipped && lts()->seen_gen < lts()->new_gen) {
 				if (lts()->forbidden++ < 3)
 					lm_violation(INV_TLB_GEN, mm_id(lts()->mm), 0,
-						     "litmus lazy-return round %ld: flush to gen %llu skipped the lazy CPU, which returned at gen %llu",
-						     r, (unsigned long long)lts()->new_gen,
-						     (unsigned long long)lts()->seen_gen);
+						     "litmus lazy-return round %ld: flush to gen %llu (mm at gen %llu after it) skipped the lazy CPU, "
+						     "which returned at gen %llu (before: lazy %d, m loaded %d, gen %llu)",
+						     r, (unsigned long long)lts()->flush_gen,
+						     (unsigned long long)lts()->new_gen,
+						     (unsigned long long)lts()->seen_gen, lts()->pre_lazy,
+						     lts()->pre_loaded, (unsigned long long)lts()->pre_gen);
 				else
 					atomic_fetch_add_explicit(&lm.violations[INV_TLB_GEN], 1, memory_order_relaxed);
 			}

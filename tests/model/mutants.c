@@ -16,6 +16,7 @@
 
 struct check_outcome {
 	const char *caught_by;     /* NULL: survived */
+	const char *error;         /* a check that did not run, or gave no verdict */
 	double seconds;
 	int violations;
 };
@@ -45,15 +46,20 @@ static struct torture_params torture_defaults(const struct lazy_tlb_ops *ops, co
 static struct check_outcome run_checks(const struct lazy_tlb_ops *ops, const char *mutant,
 				       double torture_s, long litmus_rounds, bool stop_early)
 {
-	static char which[128];
-	struct check_outcome o = { NULL, 0, 0 };
+	static char which[128], err[128];
+	struct check_outcome o = { NULL, NULL, 0, 0 };
 	double t0 = now_s();
 
+	/* A check that could not run, or judged too little, is an error of
+	 * the matrix, never a silent "no violation" (nor a catch). */
 	for (int i = 0; i < scenario_count(); i++) {
 		struct scenario_result r;
 
-		if (scenario_run_by_index(i, ops, mutant, true, &r) != 0)
-			continue;
+		if (scenario_run_by_index(i, ops, mutant, true, &r) != 0) {
+			snprintf(err, sizeof(err), "scenario %s did not run", scenario_name(i));
+			o.error = err;
+			goto out;
+		}
 		if (!r.passed) {
 			o.violations += r.violations ? r.violations : 1;
 			if (!o.caught_by) {
@@ -68,7 +74,12 @@ static struct check_outcome run_checks(const struct lazy_tlb_ops *ops, const cha
 		struct torture_params p = torture_defaults(ops, mutant, torture_s);
 		struct torture_result r;
 
-		if (torture_run(&p, &r, stdout) == 0 && r.violations) {
+		if (torture_run(&p, &r, stdout) != 0) {
+			snprintf(err, sizeof(err), "torture did not run");
+			o.error = err;
+			goto out;
+		}
+		if (r.violations) {
 			int n = 0;
 
 			o.violations += (int)r.violations;
@@ -85,9 +96,14 @@ static struct check_outcome run_checks(const struct lazy_tlb_ops *ops, const cha
 		}
 	}
 	{
-		long f = litmus_lazy_return(ops, mutant, litmus_rounds, true, NULL);
+		/* a correct scheme's forbidden outcome is a bug: show it in full */
+		long judged = 0;
+		long f = litmus_lazy_return(ops, mutant, litmus_rounds, mutant != NULL, &judged);
 
-		if (f != 0) {
+		if (f == 0 && judged < (litmus_rounds < 1000 ? litmus_rounds : 1000)) {
+			snprintf(err, sizeof(err), "litmus: no verdict (%ld rounds judged)", judged);
+			o.error = err;
+		} else if (f != 0) {
 			o.violations += f > 0 ? (int)f : 1;
 			if (!o.caught_by) {
 				snprintf(which, sizeof(which), "litmus lazy-return (%ld forbidden)", f);
@@ -152,7 +168,7 @@ static int cmd_mutants(int argc, char **argv)
 	bool check;
 	double secs;
 	long rounds;
-	int survived = 0, dirty = 0;
+	int survived = 0, dirty = 0, errors = 0;
 
 	cli_parse(&cli_mutants, mutants_opts, false, argc, argv, mutants_opt, &a);
 	if (a.only && !lazy_safe(a.only) && !(a.only->mutants && a.only->mutants->name))
@@ -179,10 +195,13 @@ static int cmd_mutants(int argc, char **argv)
 		for (const struct lazy_mutant *m = ops->mutants; m && m->name; m++) {
 			struct check_outcome o = run_checks(ops, m->name, secs, rounds, true);
 
-			if (!o.caught_by)
+			if (o.error && !o.caught_by)
+				errors++;
+			else if (!o.caught_by)
 				survived++;
 			printf("%-10s %-24s %-8s %-44s %7.2fs\n", ops->name, m->name,
-			       o.caught_by ? "caught" : "SURVIVED", o.caught_by ? o.caught_by : "-", o.seconds);
+			       o.caught_by ? "caught" : o.error ? "ERROR" : "SURVIVED",
+			       o.caught_by ? o.caught_by : o.error ? o.error : "-", o.seconds);
 		}
 	}
 	for (int s = 0; lazy_schemes[s]; s++) {
@@ -194,12 +213,16 @@ static int cmd_mutants(int argc, char **argv)
 		o = run_checks(ops, NULL, secs, rounds, false);
 		if (o.caught_by)
 			dirty++;
+		else if (o.error)
+			errors++;
 		printf("%-10s %-24s %-8s %-44s %7.2fs\n", ops->name, "(as designed)",
-		       o.caught_by ? "UNSAFE" : "clean", o.caught_by ? o.caught_by : "no violation in any check",
+		       o.caught_by ? "UNSAFE" : o.error ? "ERROR" : "clean",
+		       o.caught_by ? o.caught_by : o.error ? o.error : "no violation in any check",
 		       o.seconds);
 	}
-	printf("%d mutant(s) survived, %d correct scheme(s) with violations\n", survived, dirty);
-	return survived || dirty ? EXIT_VIOLATION : EXIT_OK;
+	printf("%d mutant(s) survived, %d correct scheme(s) with violations, %d check(s) without a verdict\n",
+	       survived, dirty, errors);
+	return survived || dirty || errors ? EXIT_VIOLATION : EXIT_OK;
 }
 
 const struct cli_cmd cli_mutants = {
