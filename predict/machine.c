@@ -17,8 +17,9 @@
 #include "predict.h"
 
 const char *const dist_names[D_NR] = { "self", "smt", "ccx", "socket", "remote" };
+const char *const arb_policy_names[ARB_NR] = { "near_mix", "timing" };
 
-enum ftype { F_INT, F_PARAM, F_STR, F_BOOL };
+enum ftype { F_INT, F_PARAM, F_STR, F_BOOL, F_ARB };
 
 struct field {
 	const char *name;
@@ -44,6 +45,7 @@ static const struct field fields[] = {
 	P(cr3_ns, 0, 1e5), P(cr3_flush_ns, 0, 1e5), P(ipi_ns, 0, 1e6), P(ipi_send_ns, 0, 1e5),
 	P(irq_ns, 0, 1e5), P(idle_exit_ns, 0, 1e6), P(smt_slow, 1, 4), P(mlp, 1, 64),
 	P(switch_ns, 1, 1e6), P(syscall_ns, 0, 1e6), P(arb_near, 0, 1),
+	{ "arb_policy", F_ARB, offsetof(struct machine, arb_policy), 0, 0 },
 	{ "fitted", F_BOOL, offsetof(struct machine, fitted), 0, 1 },
 };
 #undef P
@@ -94,6 +96,14 @@ static int set_field(const struct field *f, char *val, struct machine *m, char *
 		}
 		*(bool *)p = !strcmp(val, "yes");
 		return 0;
+	case F_ARB:
+		for (int i = 0; i < ARB_NR; i++)
+			if (!strcmp(val, arb_policy_names[i])) {
+				*(enum arb_policy *)p = (enum arb_policy)i;
+				return 0;
+			}
+		snprintf(err, errlen, "%s: field '%s': '%s' is not near_mix or timing", where, f->name, val);
+		return -1;
 	case F_INT:
 		if (!parse_num(val, &v) || v != floor(v) || v < f->min || v > f->max) {
 			snprintf(err, errlen, "%s: field '%s': '%s' is not an integer in %g..%g",
@@ -242,6 +252,7 @@ void sim_point_from(const struct machine *m, struct sim_point *p)
 	p->switch_ns = m->switch_ns.v;
 	p->syscall = m->syscall_ns.v;
 	p->arb_near = m->arb_near.v;
+	p->arb_policy = m->arb_policy;
 	p->ipi_send = m->ipi_send_ns.v;
 	p->irq = m->irq_ns.v;
 	p->mlp = m->mlp.v;

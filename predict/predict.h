@@ -84,6 +84,14 @@ struct param {
 enum dist { D_SELF, D_SMT, D_CCX, D_SOCKET, D_REMOTE, D_NR };
 extern const char *const dist_names[D_NR];
 
+/* Who gets a contended line next (line.c, docs/predict.md section 2). */
+enum arb_policy {
+	ARB_NEAR_MIX,        /* with probability arb_near the nearest waiter, else the oldest */
+	ARB_TIMING,          /* by when each request reaches the owner: no free parameter */
+	ARB_NR
+};
+extern const char *const arb_policy_names[ARB_NR];
+
 struct machine {
 	char name[64];
 	char desc[160];
@@ -103,7 +111,8 @@ struct machine {
 	struct param mlp;              /* independent misses in flight (scans) */
 	struct param switch_ns;        /* FITTED: per switch, everything not in a template */
 	struct param syscall_ns;       /* a pipe read or write, not counting lines */
-	struct param arb_near;         /* FITTED: P(line goes to the nearest waiter) */
+	struct param arb_near;         /* near_mix: P(line goes to the nearest waiter) */
+	enum arb_policy arb_policy;
 	bool fitted;                   /* switch_ns and arb_near come from a fit */
 };
 
@@ -131,6 +140,7 @@ extern const char *const wmode_names[WM_NR];
 struct sim_point {
 	double lat[D_NR], rmw, fence, store, load, cr3, cr3_flush, ipi, idle_exit;
 	double smt_slow, switch_ns, syscall, arb_near;
+	enum arb_policy arb_policy;
 	double ipi_send, irq, mlp;     /* the teardown's (teardown.c) */
 };
 void sim_point_from(const struct machine *m, struct sim_point *p);
@@ -180,6 +190,12 @@ struct sim_cfg {
 int sim_run(const struct sim_cfg *c, struct sim_result *r);
 int sim_one_line(const struct machine *m, const struct sim_point *p, int n, uint64_t seed,
 		 double window_ns, double *per_sec, double *mean_wait_ns);
+/* One line, a script: hardware thread hw[i] asks for one RMW at t[i]
+ * (ascending); the line starts owned by owner0 (-1: memory).  Writes the
+ * order the requests were served in (indexes into hw[]) and each one's
+ * completion time.  For hand-computed cases (tests/predict/unit.c). */
+int sim_line_script(const struct machine *m, const struct sim_point *p, int owner0, int n,
+		    const int *hw, const double *t, int *order, double *done);
 
 /* ---- sweeps (sweep.c) ---- */
 struct sweep_in {

@@ -31,8 +31,12 @@ void report_table(FILE *f, const struct report *r)
 
 	fprintf(f, "lazymm predict: %s (%s), %d CPUs; templates: %s\n", r->m->name, r->m->desc,
 		r->m->nr_cpus, r->templates);
-	fprintf(f, "parameters: switch_ns %.0f, arb_near %.2f (%s); band: each of switch_ns, arb_near, idle_exit_ns, smt_slow, latencies at its low and high end\n",
-		r->m->switch_ns.v, r->m->arb_near.v, r->m->fitted ? "fitted on the RFC's -t <= 48 points" : "not fitted on this machine: see its file");
+	if (r->m->arb_policy == ARB_TIMING)
+		fprintf(f, "parameters: switch_ns %.0f (%s); line arbitration: timing (no parameter); band: each of switch_ns, idle_exit_ns, smt_slow, latencies at its low and high end\n",
+			r->m->switch_ns.v, r->m->fitted ? "fitted on the RFC's -t <= 48 points" : "not fitted on this machine: see its file");
+	else
+		fprintf(f, "parameters: switch_ns %.0f, arb_near %.2f (%s); line arbitration: near_mix; band: each of switch_ns, arb_near, idle_exit_ns, smt_slow, latencies at its low and high end\n",
+			r->m->switch_ns.v, r->m->arb_near.v, r->m->fitted ? "fitted on the RFC's -t <= 48 points" : "not fitted on this machine: see its file");
 	while (i < r->nrows) {
 		const struct pred_row *g = &r->rows[i];
 		int j = i;
@@ -79,9 +83,9 @@ void report_csv(FILE *f, const struct report *r)
 void report_json(FILE *f, const struct report *r)
 {
 	fprintf(f, "{\n  \"machine\": \"%s\", \"cpus\": %d, \"templates\": \"%s\",\n"
-		   "  \"switch_ns\": %.1f, \"arb_near\": %.3f, \"fitted\": %s,\n  \"rows\": [\n",
-		r->m->name, r->m->nr_cpus, r->templates, r->m->switch_ns.v, r->m->arb_near.v,
-		r->m->fitted ? "true" : "false");
+		   "  \"switch_ns\": %.1f, \"arb_policy\": \"%s\", \"arb_near\": %.3f, \"fitted\": %s,\n  \"rows\": [\n",
+		r->m->name, r->m->nr_cpus, r->templates, r->m->switch_ns.v,
+		arb_policy_names[r->m->arb_policy], r->m->arb_near.v, r->m->fitted ? "true" : "false");
 	for (int i = 0; i < r->nrows; i++) {
 		const struct pred_row *w = &r->rows[i];
 

@@ -54,7 +54,7 @@ void sim_at(struct sim *s, double t, int h)
 	s->heap[i] = e;
 }
 
-static struct ev ev_pop(struct sim *s)
+struct ev sim_pop(struct sim *s)
 {
 	struct ev top = s->heap[0], last = s->heap[--s->nheap];
 	int i = 0;
@@ -525,7 +525,7 @@ int sim_run(const struct sim_cfg *c, struct sim_result *r)
 		goto out;
 	}
 	while (s.nheap > 0) {
-		struct ev e = ev_pop(&s);
+		struct ev e = sim_pop(&s);
 
 		if (e.t > s.t_end)
 			break;
@@ -597,7 +597,7 @@ int sim_one_line(const struct machine *m, const struct sim_point *p, int n, uint
 		sim_at(&s, 0, h);
 	}
 	while (s.nheap > 0) {
-		struct ev e = ev_pop(&s);
+		struct ev e = sim_pop(&s);
 
 		if (e.t > s.t_end)
 			break;

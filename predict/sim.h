@@ -22,6 +22,7 @@ struct line {
 	int holder;         /* access in progress, -1: none */
 	int head, tail;     /* waiting hardware threads, through hw.lnext */
 	int nwait;
+	double land;        /* timing: when it reached its current CCX */
 };
 
 struct hw {
@@ -34,7 +35,9 @@ struct hw {
 	int holding;        /* line held by the access in progress, -1: none */
 	int lnext;          /* next in a line's wait queue */
 	bool want_rmw;
+	bool arb_local;     /* timing: asked while the line was in its CCX */
 	double wait_since;
+	double arb_key;     /* timing: when its request was issued (or re-sent) */
 	int sp;
 	struct act stack[ACT_STACK];
 };
@@ -84,6 +87,7 @@ struct sim {
 };
 
 void sim_at(struct sim *s, double t, int h);
+struct ev sim_pop(struct sim *s);     /* the earliest event; the heap is not empty */
 double sim_rand01(struct sim *s);
 void line_init(struct line *l);
 bool line_request(struct sim *s, struct line *l, int h, bool rmw);

@@ -1,6 +1,7 @@
 /*
  * unit.c - the simulator's own tests (run from the repository root):
- *   line      a single contended line against its closed form
+ *   line      a single contended line against its closed form, both policies
+ *   arbitration  the policies on hand-computed scripts
  *   determinism  the same seed gives the same run, bit for bit
  *   conservation every started round trip completed or is in flight
  *   processes    no scheme differs from refcount in processes mode
@@ -50,34 +51,41 @@ static void test_line(void)
 	struct sim_point p;
 	const double S = 50, Z[] = { 200, 1000 };
 
-	sim_point_from(&m, &p);
-	for (int d = 0; d < D_NR; d++)
-		p.lat[d] = S;
-	p.rmw = 0;
-	p.arb_near = 0;
-	p.smt_slow = 1;
-	for (int zi = 0; zi < 2; zi++)
-		for (int n = 1; n <= 64; n *= 2) {
-			double x, w, want, wantw;
+	/* the closed form holds whoever is served next (every transfer costs
+	 * S; the mean wait follows from Little's law), so for both policies */
+	for (int pol = 0; pol < ARB_NR; pol++) {
+		sim_point_from(&m, &p);
+		for (int d = 0; d < D_NR; d++)
+			p.lat[d] = S;
+		p.rmw = 0;
+		p.arb_near = 0;
+		p.arb_policy = (enum arb_policy)pol;
+		p.smt_slow = 1;
+		for (int zi = 0; zi < 2; zi++)
+			for (int n = 1; n <= 64; n *= 2) {
+				double x, w, want, wantw;
 
-			p.switch_ns = Z[zi];
-			if (sim_one_line(&m, &p, n, 1, 2e6, &x, &w) != 0) {
-				CHECK(0, "sim_one_line failed");
-				continue;
+				p.switch_ns = Z[zi];
+				if (sim_one_line(&m, &p, n, 1, 2e6, &x, &w) != 0) {
+					CHECK(0, "sim_one_line failed");
+					continue;
+				}
+				want = fmin(n / (S + Z[zi]), 1 / S) * 1e9;
+				wantw = fmax(0, n * S - (S + Z[zi]));
+				CHECK(fabs(x - want) / want < 0.01, "line %s n=%d Z=%g: %.0f/s, closed form %.0f/s",
+				      arb_policy_names[pol], n, Z[zi], x, want);
+				CHECK(fabs(w - wantw) <= 0.02 * (S + Z[zi]) + 1,
+				      "line %s n=%d Z=%g: mean wait %.1f ns, closed form %.1f ns",
+				      arb_policy_names[pol], n, Z[zi], w, wantw);
 			}
-			want = fmin(n / (S + Z[zi]), 1 / S) * 1e9;
-			wantw = fmax(0, n * S - (S + Z[zi]));
-			CHECK(fabs(x - want) / want < 0.01, "line n=%d Z=%g: %.0f/s, closed form %.0f/s",
-			      n, Z[zi], x, want);
-			CHECK(fabs(w - wantw) <= 0.02 * (S + Z[zi]) + 1,
-			      "line n=%d Z=%g: mean wait %.1f ns, closed form %.1f ns", n, Z[zi], w, wantw);
-		}
+	}
 	/* nearest-first arbitration can only shorten handoffs: with real
 	 * distances, arb_near = 1 serves at least as many as FIFO */
 	{
 		double x0, x1, w;
 
 		sim_point_from(&m, &p);
+		p.arb_policy = ARB_NEAR_MIX;
 		p.switch_ns = 100;
 		p.arb_near = 0;
 		sim_one_line(&m, &p, 64, 1, 2e6, &x0, &w);
@@ -85,6 +93,92 @@ static void test_line(void)
 		sim_one_line(&m, &p, 64, 1, 2e6, &x1, &w);
 		CHECK(x1 >= x0, "arb_near 1 (%.0f/s) below FIFO (%.0f/s)", x1, x0);
 	}
+}
+
+/* One scripted case against the order and completion times worked out by
+ * hand (the comments of test_arbitration()). */
+static void script(const struct sim_point *p, const char *what, int owner0, int n, const int *hw,
+		   const double *t, const int *want_order, const double *want_done)
+{
+	struct machine m = load("epyc9654x2");
+	int order[8];
+	double done[8];
+
+	if (sim_line_script(&m, p, owner0, n, hw, t, order, done) != 0) {
+		CHECK(0, "%s: sim_line_script failed", what);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		CHECK(order[i] == want_order[i], "%s: served %d-th: request %d, by hand %d", what, i,
+		      order[i], want_order[i]);
+		CHECK(fabs(done[i] - want_done[i]) < 1e-9, "%s: request %d done at %.2f ns, by hand %.2f",
+		      what, i, done[i], want_done[i]);
+	}
+}
+
+/*
+ * The arbitration policies on hand-computed cases, with epyc9654x2's
+ * nominal latencies (self 1, SMT 10, CCX 27, other CCD 99, other socket
+ * 192 ns; rmw 5 ns).  Hardware threads: 0 (core 0), 2, 4, 6 (cores 1-3,
+ * the same CCX), 16 (core 8: the next CCX of socket 0), 192 (core 96:
+ * socket 1).  A hand-off costs lat(owner, next) + 5 from the release.
+ */
+static void test_arbitration(void)
+{
+	struct machine m = load("epyc9654x2");
+	struct sim_point p;
+	/* A: 0 at 0 (the line comes from memory: 1 + 5, done 6), then 192
+	 * at 1, 2 at 2, 16 at 3 wait for it. */
+	const int a_hw[] = { 0, 192, 2, 16 };
+	const double a_t[] = { 0, 1, 2, 3 };
+	/* FIFO: 192 (6 + 197 = 203), 2 (203 + 197 = 400), 16 (400 + 104 = 504) */
+	const int fifo_order[] = { 0, 1, 2, 3 };
+	const double fifo_done[] = { 6, 203, 400, 504 };
+	/* nearest: 2 (6 + 32 = 38), 16 (38 + 104 = 142), 192 (142 + 197 = 339) */
+	const int near_order[] = { 0, 2, 3, 1 };
+	const double near_done[] = { 6, 339, 38, 142 };
+	/* timing: 2 asked while the line was in its CCX: it reaches 0 at
+	 * 2 + 27/2 = 15.5; 192 and 16 went to the home, 192 first (older): its
+	 * probe reaches 0 at max(1, landed 1) + 192/2 = 97.  2 wins (done 38);
+	 * then only home requests: 192 (38 + 197 = 235), 16 (235 + 197 = 432). */
+	const int tim_a_order[] = { 0, 2, 1, 3 };
+	const double tim_a_done[] = { 6, 235, 38, 432 };
+	/* B, timing: a local burst that the probe ends.  0 at 0 (done 6,
+	 * landed 1); 16 at 2 (home: its probe reaches CCX 0 at
+	 * max(2, 1) + 99/2 = 51.5); 2 at 3 (local, arrives 16.5): served at 6,
+	 * done 38; 4 at 30 (local, arrives 43.5 <= 51.5): done 70; 6 at 60
+	 * (local, arrives 73.5 > 51.5): the probe wins, 16 done 70 + 104 = 174,
+	 * and 6's request misses, goes to the home, and is served after:
+	 * 174 + 104 = 278.  FIFO would serve 16 second. */
+	const int b_hw[] = { 0, 16, 2, 4, 6 };
+	const double b_t[] = { 0, 2, 3, 30, 60 };
+	const int tim_b_order[] = { 0, 2, 3, 1, 4 };
+	const double tim_b_done[] = { 6, 174, 38, 70, 278 };
+	int o1[8], o2[8];
+	double d1[8], d2[8];
+
+	sim_point_from(&m, &p);
+	p.arb_policy = ARB_NEAR_MIX;
+	p.arb_near = 0;
+	script(&p, "A fifo", -1, 4, a_hw, a_t, fifo_order, fifo_done);
+	p.arb_near = 1;
+	script(&p, "A nearest", -1, 4, a_hw, a_t, near_order, near_done);
+	p.arb_policy = ARB_TIMING;
+	p.arb_near = 0.5;                    /* not used by timing */
+	script(&p, "A timing", -1, 4, a_hw, a_t, tim_a_order, tim_a_done);
+	script(&p, "B timing", -1, 5, b_hw, b_t, tim_b_order, tim_b_done);
+	/* bad scripts are refused */
+	CHECK(sim_line_script(&m, &p, -1, 2, (const int[]){ 0, 0 }, (const double[]){ 0, 1 }, o1, d1) != 0,
+	      "a thread asking twice accepted");
+	CHECK(sim_line_script(&m, &p, -1, 2, (const int[]){ 0, 2 }, (const double[]){ 1, 0 }, o1, d1) != 0,
+	      "times out of order accepted");
+	CHECK(sim_line_script(&m, &p, -1, 1, (const int[]){ m.nr_cpus }, (const double[]){ 0 }, o1, d1) != 0,
+	      "a thread beyond the machine accepted");
+	/* the timing policy draws nothing: the same script twice, the same run */
+	sim_line_script(&m, &p, 192, 5, b_hw, b_t, o1, d1);
+	sim_line_script(&m, &p, 192, 5, b_hw, b_t, o2, d2);
+	CHECK(!memcmp(o1, o2, 5 * sizeof(int)) && !memcmp(d1, d2, 5 * sizeof(double)),
+	      "timing: two runs of one script differ");
 }
 
 static struct tmpl_set ts;
@@ -179,6 +273,7 @@ static void test_machine(void)
 	bad_machine("name = x\nlat_smt = 5 [6..9]\n", "'lat_smt'");
 	bad_machine("name = x\nfrobs = 1\n", "'frobs'");
 	bad_machine("name = x\narb_near = 1.5\n", "'arb_near'");
+	bad_machine("name = x\narb_policy = lottery\n", "'arb_policy'");
 }
 
 static void test_teardown(void)
@@ -261,6 +356,7 @@ int main(void)
 		return 2;
 	}
 	test_line();
+	test_arbitration();
 	test_sim();
 	test_machine();
 	test_teardown();
