@@ -5,6 +5,7 @@
  * library around it.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "ds.h"
@@ -12,6 +13,7 @@
 struct hazptr_domain *hz_dom[2];		/* membarrier, fence */
 struct bobj *_Atomic g_obj;			/* protect: bare, hazptr, refcount */
 struct bobj *_Atomic g_head;			/* list10: bare, hazptr, refcount */
+static struct hazptr_cohort *g_cohort[2];	/* cohort: one per domain */
 
 /*
  * The limit: what hazptr_protect() must do at the least in membarrier mode.
@@ -125,32 +127,70 @@ static uint64_t retire_hazptr(struct hazptr_domain *d)
 	return ops;
 }
 
+/* A hold: the current CPU's slot (rseq) or the record's fallback slot. */
+static uint64_t hold_hazptr(struct worker *w, struct hazptr_domain *d)
+{
+	struct hazptr_hold h;
+	long sink = 0;
+
+	LOOP(
+		struct bobj *p = hazptr_hold_protect(d, &h, (void *_Atomic const *)&g_obj);
+		sink += p->val;
+		hazptr_hold_clear(&h);
+	)
+	w->sink += (uint64_t)sink;
+	return ops;
+}
+
+/* Cohort retires: every thread into the domain's one cohort. */
+static uint64_t cohort_hazptr(struct hazptr_cohort *c)
+{
+	LOOP(
+		struct robj *o = hzb_xmalloc(sizeof(*o));
+		o->val = k_;
+		hazptr_cohort_retire(c, &o->hp, o, robj_reclaim);
+	)
+	return ops;
+}
+
 static uint64_t protect_mb(struct worker *w) { return protect_hazptr(w, w->hz[0]); }
 static uint64_t protect_fence(struct worker *w) { return protect_hazptr(w, w->hz[1]); }
 static uint64_t list_mb(struct worker *w) { return list_hazptr(w, w->hz[0]); }
 static uint64_t list_fence(struct worker *w) { return list_hazptr(w, w->hz[1]); }
 static uint64_t retire_mb(struct worker *w) { (void)w; return retire_hazptr(hz_dom[0]); }
 static uint64_t retire_fence(struct worker *w) { (void)w; return retire_hazptr(hz_dom[1]); }
+static uint64_t hold_mb(struct worker *w) { return hold_hazptr(w, hz_dom[0]); }
+static uint64_t hold_fence(struct worker *w) { return hold_hazptr(w, hz_dom[1]); }
+static uint64_t cohort_mb(struct worker *w) { (void)w; return cohort_hazptr(g_cohort[0]); }
+static uint64_t cohort_fence(struct worker *w) { (void)w; return cohort_hazptr(g_cohort[1]); }
 
-/* After every worker's retire sample: reclaim what the domain still holds. */
-static void drain_hazptr(enum impl im)
+/* After every worker's retire or cohort sample: reclaim what the domain,
+ * or its cohort, still holds. */
+static void drain_hazptr(enum impl im, enum workload wl)
 {
-	hazptr_cleanup(hz_dom[im == I_HZ_FENCE]);
+	int k = im == I_HZ_FENCE;
+
+	if (wl == W_COHORT)
+		hazptr_cohort_cleanup(g_cohort[k]);
+	else
+		hazptr_cleanup(hz_dom[k]);
 }
 
 const struct hzb_impl hzb_bare = {
 	.name = "bare", .protect = protect_bare, .list10 = list_bare,
-	.ds = &ds_none,
+	.hold = protect_bare, .ds = &ds_none,
 };
 
 const struct hzb_impl hzb_hz_mb = {
 	.name = "hazptr-membarrier", .protect = protect_mb, .list10 = list_mb,
-	.retire = retire_mb, .retire_drain = drain_hazptr, .ds = &ds_hazptr,
+	.retire = retire_mb, .hold = hold_mb, .cohort = cohort_mb,
+	.retire_drain = drain_hazptr, .ds = &ds_hazptr,
 };
 
 const struct hzb_impl hzb_hz_fence = {
 	.name = "hazptr-fence", .protect = protect_fence, .list10 = list_fence,
-	.retire = retire_fence, .retire_drain = drain_hazptr, .ds = &ds_hazptr,
+	.retire = retire_fence, .hold = hold_fence, .cohort = cohort_fence,
+	.retire_drain = drain_hazptr, .ds = &ds_hazptr,
 };
 
 void hzb_hazptr_setup(void)
@@ -171,11 +211,22 @@ void hzb_hazptr_setup(void)
 	atomic_init(&b->ref, 1);
 	atomic_init(&b->next, NULL);
 	atomic_store(&g_obj, b);
+	for (int k = 0; k < 2; k++) {
+		g_cohort[k] = hazptr_cohort_create(hz_dom[k]);
+		if (!g_cohort[k]) {
+			fprintf(stderr, "hazptr-bench: hazptr_cohort_create failed\n");
+			exit(1);
+		}
+	}
 }
 
 void hzb_hazptr_free(void)
 {
 	struct bobj *b = atomic_load(&g_head), *nb;
+
+	for (int k = 0; k < 2; k++)
+		if (hazptr_cohort_destroy(g_cohort[k]) != 0)
+			fprintf(stderr, "hazptr-bench: hazptr_cohort_destroy failed\n");
 
 	for (; b; b = nb) {
 		nb = atomic_load(&b->next);

@@ -36,12 +36,12 @@ enum impl {
 	I_BARE, I_HZ_MB, I_HZ_FENCE, I_REF, I_CK, I_MEMB, I_QSBR, I_EPOCH, NIMPL
 };
 enum workload {
-	W_PROTECT, W_LIST, W_RETIRE,			/* micro-benchmarks */
+	W_PROTECT, W_LIST, W_RETIRE, W_HOLD, W_COHORT,	/* micro-benchmarks */
 	W_HASH90, W_HASH50, W_HMLIST90, W_HMLIST50,	/* data structures */
 	W_HASH50_STALL, W_HMLIST50_STALL,		/* ... with a stalled reader */
 	NWORK
 };
-#define NMICRO		3			/* W_PROTECT .. W_RETIRE */
+#define NMICRO		5			/* W_PROTECT .. W_COHORT */
 #define MICRO_MASK	((1u << NMICRO) - 1)
 #define WORK_IS_DS(wl)	((wl) >= NMICRO)
 
@@ -103,15 +103,19 @@ struct ds_smr;
  * One library's adapter.  A NULL workload function means the
  * implementation has no row for that workload.  retire_done runs on the
  * worker, untimed, after a retire sample (give back what it holds);
- * retire_drain on the main thread after every worker has finished one.
+ * retire_drain on the main thread after every worker has finished a retire
+ * or cohort sample.  hold and cohort are libhazptr's own (per-CPU holds,
+ * cohort retires); bare's hold row is its protect loop, the same limit.
  */
 struct hzb_impl {
 	const char *name;
 	uint64_t (*protect)(struct worker *w);
 	uint64_t (*list10)(struct worker *w);
 	uint64_t (*retire)(struct worker *w);
+	uint64_t (*hold)(struct worker *w);
+	uint64_t (*cohort)(struct worker *w);
 	void (*retire_done)(struct worker *w);
-	void (*retire_drain)(enum impl im);
+	void (*retire_drain)(enum impl im, enum workload wl);
 	bool qsbr;			/* online only while it runs */
 	const struct ds_smr *ds;	/* the data-structure workloads */
 };

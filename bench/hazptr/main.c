@@ -30,10 +30,17 @@
  *            threshold HAZPTR_SCAN_BASE; urcu-memb/urcu-qsbr: per-thread
  *            batches of 1024 freed after one synchronize_rcu() -- the
  *            defer_rcu() scheme without its helper thread)
+ *   hold     as protect, through a hold: hazptr_hold_protect() (a slot of
+ *            the current CPU claimed with rseq, or the record's fallback
+ *            slot; the machine line says which) + hazptr_hold_clear();
+ *            bare: its protect loop again, the same limit
+ *   cohort   as retire, into one cohort of the domain that every thread
+ *            shares (hazptr_cohort_retire(): push on the cohort's list,
+ *            passes at the domain's threshold under its lock)
  *
  * Data-structure workloads (ds.h, ds-algo.h; ns per operation per thread,
  * total Mops/s, objects retired, unreclaimed objects at the peak and at the
- * end of the sample; --workloads selects them, the default is the three
+ * end of the sample; --workloads selects them, the default is the five
  * above):
  *   hash90, hash50    Michael hash map, keys 0..--hash-range (100,000),
  *                     prefilled with half of them; 90% lookups and 5%/5%
@@ -63,7 +70,7 @@
 #define MAX_THREAD_COUNTS 16
 
 const char *const hzb_work_name[NWORK] = {
-	"protect", "list10", "retire", "hash90", "hash50", "hmlist90", "hmlist50",
+	"protect", "list10", "retire", "hold", "cohort", "hash90", "hash50", "hmlist90", "hmlist50",
 	"hash50-stall", "hmlist50-stall",
 };
 
@@ -89,8 +96,9 @@ static void usage(FILE *f)
 		"                    refcount,ck_hp,urcu-memb,urcu-qsbr,ck_epoch (default\n"
 		"                    all; bare has no retire row, ck_epoch only\n"
 		"                    data-structure rows, refcount none)\n"
-		"  --workloads LIST  subset of: protect,list10,retire (the default),\n"
-		"                    hash90,hash50,hmlist90,hmlist50,hash50-stall,\n"
+		"  --workloads LIST  subset of: protect,list10,retire,hold,cohort (the\n"
+		"                    default),"
+		" hash90,hash50,hmlist90,hmlist50,hash50-stall,\n"
 		"                    hmlist50-stall, or all\n"
 		"  --ops N           data structures: N operations per thread per sample\n"
 		"                    instead of a time\n"

@@ -20,9 +20,9 @@ void hzb_machine_line(FILE *f, const char *prefix)
 	bc_read_loadavg(load, sizeof(load));
 	load[strcspn(load, " ")] = '\0';	/* the 1-minute average */
 	fprintf(f, "%smachine: %s; %ld cpus online; %s; %s; load %s; "
-		"hazptr fence %s\n", prefix, h.cpu_model, sysconf(_SC_NPROCESSORS_ONLN),
-		h.kernel, h.compiler, load,
-		hazptr_fence_name(hazptr_domain_fence(hz_dom[0])));
+		"hazptr fence %s; holds %s\n", prefix, h.cpu_model,
+		sysconf(_SC_NPROCESSORS_ONLN), h.kernel, h.compiler, load,
+		hazptr_fence_name(hazptr_domain_fence(hz_dom[0])), hazptr_hold_mode());
 }
 
 void hzb_report_header(const struct hzb_report *r)
@@ -91,8 +91,8 @@ void hzb_report_footer(const struct hzb_report *r)
 	if (r->csv)
 		return;
 	printf("(median of %u samples of %.0f ms; ratio > 1: slower than bare "
-	       "or hazptr-membarrier, same run; retire: ns per object incl. "
-	       "reclaim)\n", r->samples, r->sample_ns / 1e6);
+	       "or hazptr-membarrier, same run; retire, cohort: ns per object "
+	       "incl. reclaim)\n", r->samples, r->sample_ns / 1e6);
 	if (r->ds)
 		printf("(data structures: %s; Mops/s: all workers together; retired, "
 		       "unrecl-max, unrecl-end: objects retired in the sample, retired "

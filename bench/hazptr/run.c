@@ -86,6 +86,8 @@ bool hzb_applies(enum impl im, enum workload wl)
 	case W_PROTECT: return ops->protect != NULL;
 	case W_LIST: return ops->list10 != NULL;
 	case W_RETIRE: return ops->retire != NULL;
+	case W_HOLD: return ops->hold != NULL;
+	case W_COHORT: return ops->cohort != NULL;
 	default: return WORK_IS_DS(wl) && wl < NWORK && ops->ds != NULL;
 	}
 }
@@ -98,6 +100,8 @@ static uint64_t run_one(struct worker *w, enum impl im, enum workload wl)
 	case W_PROTECT: return ops->protect(w);
 	case W_LIST: return ops->list10(w);
 	case W_RETIRE: return ops->retire(w);
+	case W_HOLD: return ops->hold(w);
+	case W_COHORT: return ops->cohort(w);
 	default: abort();
 	}
 }
@@ -259,8 +263,8 @@ void hzb_measure(enum impl im, enum workload wl, unsigned int threads,
 	atomic_store(&g_stop, 1);
 	while (atomic_load(&g_done) < threads)
 		usleep(100);
-	if (wl == W_RETIRE && hzb_impls[im]->retire_drain)
-		hzb_impls[im]->retire_drain(im);
+	if ((wl == W_RETIRE || wl == W_COHORT) && hzb_impls[im]->retire_drain)
+		hzb_impls[im]->retire_drain(im, wl);
 	for (unsigned int i = 0; i < threads; i++)
 		sum += workers[i].ops ? (double)workers[i].ns / (double)workers[i].ops : 0;
 	out->ns_per_op = sum / threads;

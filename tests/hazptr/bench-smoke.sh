@@ -1,7 +1,9 @@
 #!/bin/sh
 # Smoke test of hazptr-bench: a --quick --csv run must print exactly the
 # header "impl,threads,workload,ns_per_op" and one well-formed row per
-# (impl, threads, workload), bare having no retire row; bad options must exit 2 with a message.
+# (impl, threads, workload), bare having no retire or cohort row, hold and
+# cohort rows only for bare (hold) and the two libhazptr domains; bad
+# options must exit 2 with a message.
 set -u
 bench=${1:?usage: bench-smoke.sh path/to/hazptr-bench}
 out=$(mktemp "${TMPDIR:-/tmp}/hazptr-bench.XXXXXX") || exit 1
@@ -15,15 +17,17 @@ NR == 1 { if ($0 != "impl,threads,workload,ns_per_op") { print "bad header: " $0
 	if (NF != 4) { print "bad row: " $0; bad = 1; next }
 	if ($1 !~ /^(bare|hazptr-membarrier|hazptr-fence|refcount|ck_hp|urcu-memb|urcu-qsbr)$/) { print "bad impl: " $0; bad = 1 }
 	if ($2 !~ /^[1-9][0-9]*$/) { print "bad threads: " $0; bad = 1 }
-	if ($3 !~ /^(protect|list10|retire)$/) { print "bad workload: " $0; bad = 1 }
+	if ($3 !~ /^(protect|list10|retire|hold|cohort)$/) { print "bad workload: " $0; bad = 1 }
 	if ($4 !~ /^[0-9]+\.[0-9]+$/ || $4 + 0 <= 0) { print "bad ns_per_op: " $0; bad = 1 }
 	key = $1 "," $2 "," $3
 	if (seen[key]++) { print "duplicate row: " $0; bad = 1 }
-	if ($1 == "bare" && $3 == "retire") { print "bare has no retire row: " $0; bad = 1 }
+	if ($1 == "bare" && ($3 == "retire" || $3 == "cohort")) { print "bare has no " $3 " row: " $0; bad = 1 }
+	if (($3 == "hold" || $3 == "cohort") && $1 !~ /^(bare|hazptr-membarrier|hazptr-fence)$/) { print "hold/cohort row of another library: " $0; bad = 1 }
 	rows++
 }
 END {
-	if (rows != 6 * 2 * 3 + 2 * 2) { print "expected 40 rows, got " rows; bad = 1 }
+	# per thread count: 7 protect + 7 list10 + 6 retire + 3 hold + 2 cohort
+	if (rows != 2 * (7 + 7 + 6 + 3 + 2)) { print "expected 50 rows, got " rows; bad = 1 }
 	exit bad
 }' "$out" || exit 1
 
