@@ -45,7 +45,7 @@ static void usage(FILE *out)
 		"  --templates FILE      default predict/templates/templates.tsv\n"
 		"  --extract             run the model, print the templates (TSV) and exit\n"
 		"  --check-templates FILE  re-extract and compare with FILE: exit 1 if they differ\n"
-		"  --fit                 fit switch_ns and arb_near on the RFC's -t <= 48 points\n"
+		"  --fit                 fit switch_ns (and arb_near under near_mix) on the RFC's -t <= 48 points\n"
 		"  --help\n"
 		"Exit: 0 done, 1 templates differ, 2 bad usage or machine file, 3 I/O or gnuplot.\n");
 }
@@ -251,26 +251,33 @@ static int check_templates(const char *path)
 	return EXIT_OK;
 }
 
-/* The calibration: a grid over switch_ns and arb_near, each point scored
- * by the squared error of hazptr over refcount (threads) against the RFC's
- * -t <= 48 points.  Nothing else is looked at. */
+/* The calibration: a grid over switch_ns (and arb_near, under the near_mix
+ * policy only: timing does not read it), each point scored by the squared
+ * error of hazptr over refcount (threads) against the RFC's -t <= 48
+ * points.  Nothing else is looked at. */
 static int do_fit(const struct opts *o, struct machine *m, const struct sim_scheme *hz,
 		  const struct sim_scheme *rc, const struct sim_scheme *none)
 {
 	/* a first pass over 400..4000 ns x 0..1 put every good point in this box */
 	static const double sw[] = { 1500, 2000, 2500, 3000, 3500, 4000 };
-	static const double an[] = { 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0 };
-	enum { NSW = sizeof(sw) / sizeof(sw[0]), NAN_ = sizeof(an) / sizeof(an[0]) };
-	double best = INFINITY, bsw = 0, ban = 0, err[NSW][NAN_], maxr[NSW][NAN_];
+	static const double an_grid[] = { 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0 };
+	enum { NSW = sizeof(sw) / sizeof(sw[0]), NAN_MAX = sizeof(an_grid) / sizeof(an_grid[0]) };
+	bool mix = m->arb_policy == ARB_NEAR_MIX;
+	const double *an = mix ? an_grid : &m->arb_near.v;   /* timing: the file's value, unused */
+	int nan_ = mix ? NAN_MAX : 1;
+	double best = INFINITY, bsw = 0, ban = 0, err[NSW][NAN_MAX], maxr[NSW][NAN_MAX];
 	struct sweep_in in = { .m = m, .placement = PL_WIS, .refcount = rc, .none = none,
 			       .seed = o->seed, .band = false, .quick = o->quick, .long_window = true };
 
+	printf("fit: arb_policy %s: grid switch_ns%s\n", arb_policy_names[m->arb_policy],
+	       mix ? " x arb_near" : " only (arb_near is not read by this policy)");
 	for (int i = 0; i < NSW; i++)
-		for (int j = 0; j < NAN_; j++) {
+		for (int j = 0; j < nan_; j++) {
 			struct pred_row rows[NFIT];
+			double a = an[j];
 
 			m->switch_ns.v = sw[i];
-			m->arb_near.v = an[j];
+			m->arb_near.v = a;
 			for (int k = 0; k < NFIT; k++)
 				rows[k] = (struct pred_row){ .wl = WLP_CS1, .mode = WM_THREADS,
 							     .tasks = rfc_tasks[k], .scheme = hz };
@@ -285,15 +292,19 @@ static int do_fit(const struct opts *o, struct machine *m, const struct sim_sche
 				if (fabs(r) > maxr[i][j])
 					maxr[i][j] = fabs(r);
 			}
-			printf("fit: switch_ns %5.0f arb_near %.2f  sse %8.2f  max|resid| %5.2f pp  (", sw[i], an[j],
-			       err[i][j], maxr[i][j]);
+			if (mix)
+				printf("fit: switch_ns %5.0f arb_near %.2f  sse %8.2f  max|resid| %5.2f pp  (", sw[i],
+				       a, err[i][j], maxr[i][j]);
+			else
+				printf("fit: switch_ns %5.0f  sse %8.2f  max|resid| %5.2f pp  (", sw[i], err[i][j],
+				       maxr[i][j]);
 			for (int k = 0; k < NFIT; k++)
 				printf("%s%+.1f", k ? " " : "", 100 * (rows[k].speedup - 1));
 			printf(")\n");
 			if (err[i][j] < best) {
 				best = err[i][j];
 				bsw = sw[i];
-				ban = an[j];
+				ban = a;
 			}
 		}
 	/* the band: every grid point whose worst residual is within 3 pp of
@@ -303,14 +314,16 @@ static int do_fit(const struct opts *o, struct machine *m, const struct sim_sche
 		double slo = INFINITY, shi = -INFINITY, alo = INFINITY, ahi = -INFINITY;
 
 		for (int i = 0; i < NSW; i++)
-			for (int j = 0; j < NAN_; j++)
+			for (int j = 0; j < nan_; j++)
 				if (maxr[i][j] <= 3.0) {
 					slo = fmin(slo, sw[i]); shi = fmax(shi, sw[i]);
 					alo = fmin(alo, an[j]); ahi = fmax(ahi, an[j]);
 				}
-		printf("best: switch_ns = %.0f [%.0f..%.0f]\nbest: arb_near = %.2f [%.2f..%.2f]\n", bsw,
-		       isfinite(slo) ? slo : bsw, isfinite(shi) ? shi : bsw, ban,
-		       isfinite(alo) ? alo : ban, isfinite(ahi) ? ahi : ban);
+		printf("best: switch_ns = %.0f [%.0f..%.0f]\n", bsw, isfinite(slo) ? slo : bsw,
+		       isfinite(shi) ? shi : bsw);
+		if (mix)
+			printf("best: arb_near = %.2f [%.2f..%.2f]\n", ban, isfinite(alo) ? alo : ban,
+			       isfinite(ahi) ? ahi : ban);
 	}
 	return EXIT_OK;
 }
@@ -525,7 +538,7 @@ static int cmd_predict(int argc, char **argv)
 		report_teardown(stdout, &rep);
 		printf("\nsimulated in %.1f s (%d rows x %d parameter sets)\n",
 		       (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec), nrows,
-		       sweep_nsets(o.band));
+		       sweep_nsets(&m, o.band));
 	}
 	if (o.out) {
 		FILE *f;

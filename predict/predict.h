@@ -220,7 +220,11 @@ struct pred_row {
 	struct sim_result res;
 	bool failed;
 };
-int sweep_nsets(bool band);
+/* Parameter sets a point is run with: the nominal, and each band parameter
+ * the machine's arb_policy uses at its low and its high end. */
+int sweep_nsets(const struct machine *m, bool band);
+/* Names of those band parameters (their count is returned). */
+int sweep_band_names(const struct machine *m, const char **names, int max);
 double sweep_window_ns(const struct machine *m, enum wl wl, int tasks, bool quick, bool longw);
 int sweep_run(const struct sweep_in *in, struct pred_row *rows, int nrows, int threads);
 

@@ -15,27 +15,57 @@
 
 #include "predict.h"
 
-/* The parameters the band spans: the fitted ones and the uncertain ones. */
+/* The parameters the band spans: the fitted ones and the uncertain ones.
+ * A parameter that only one arbitration policy reads (policy >= 0) is in
+ * the band only when the machine file chooses that policy: under another
+ * its low and high ends would reproduce the nominal run, twice, for
+ * nothing. */
 struct band_param {
 	const char *name;
 	size_t moff;            /* struct param in struct machine */
+	int policy;             /* the only arb_policy that reads it, or -1: every policy */
 };
-#define BP(f, field) { #f, offsetof(struct machine, field) }
+#define BP(f, field, pol) { #f, offsetof(struct machine, field), pol }
 static const struct band_param band_params[] = {
-	BP(switch_ns, switch_ns), BP(arb_near, arb_near), BP(idle_exit_ns, idle_exit_ns),
-	BP(smt_slow, smt_slow), BP(lat, lat[D_CCX]),
+	BP(switch_ns, switch_ns, -1), BP(arb_near, arb_near, ARB_NEAR_MIX),
+	BP(idle_exit_ns, idle_exit_ns, -1), BP(smt_slow, smt_slow, -1), BP(lat, lat[D_CCX], -1),
 };
 #undef BP
 #define NBAND ((int)(sizeof(band_params) / sizeof(band_params[0])))
 
-/* Parameter set i: 0 nominal, 2j+1 param j low, 2j+2 param j high. */
+/* The band parameters the machine's policy uses, in band_params[] order. */
+static int active_params(const struct machine *m, const struct band_param **out)
+{
+	int n = 0;
+
+	for (int j = 0; j < NBAND; j++)
+		if (band_params[j].policy < 0 || band_params[j].policy == (int)m->arb_policy)
+			out[n++] = &band_params[j];
+	return n;
+}
+
+int sweep_band_names(const struct machine *m, const char **names, int max)
+{
+	const struct band_param *bp[NBAND];
+	int n = active_params(m, bp);
+
+	for (int j = 0; j < n && j < max; j++)
+		names[j] = bp[j]->name;
+	return n;
+}
+
+/* Parameter set i: 0 nominal, 2j+1 active param j low, 2j+2 high. */
 static void point_for(const struct machine *m, int i, struct sim_point *p)
 {
 	struct machine mm = *m;
 
 	if (i > 0) {
-		const struct band_param *bp = &band_params[(i - 1) / 2];
+		const struct band_param *act[NBAND];
+		const struct band_param *bp;
 		bool high = (i - 1) % 2;
+
+		active_params(m, act);
+		bp = act[(i - 1) / 2];
 
 		if (!strcmp(bp->name, "lat")) {
 			/* the transfer latencies move together, p10 to p90 */
@@ -50,9 +80,11 @@ static void point_for(const struct machine *m, int i, struct sim_point *p)
 	sim_point_from(&mm, p);
 }
 
-int sweep_nsets(bool band)
+int sweep_nsets(const struct machine *m, bool band)
 {
-	return band ? 1 + 2 * NBAND : 1;
+	const struct band_param *act[NBAND];
+
+	return band ? 1 + 2 * active_params(m, act) : 1;
 }
 
 double sweep_window_ns(const struct machine *m, enum wl wl, int tasks, bool quick, bool longw)
@@ -164,7 +196,7 @@ static void finish_row(struct job *j, int pt, int k)
 
 int sweep_run(const struct sweep_in *in, struct pred_row *rows, int nrows, int threads)
 {
-	struct job j = { .in = in, .rows = rows, .nrows = nrows, .nsets = sweep_nsets(in->band) };
+	struct job j = { .in = in, .rows = rows, .nrows = nrows, .nsets = sweep_nsets(in->m, in->band) };
 	pthread_t th[16];
 	int n = threads < 1 ? 1 : threads > 16 ? 16 : threads, started = 0, maxw = 0, rc = 0;
 

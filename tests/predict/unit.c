@@ -7,6 +7,7 @@
  *   processes    no scheme differs from refcount in processes mode
  *   machine      a bad or incomplete machine file names the field
  *   teardown     the teardown fit (a + bN + cK) reproduces the 4th point
+ *   band         the band spans only the parameters the policy reads
  */
 #include <math.h>
 #include <stdlib.h>
@@ -347,6 +348,28 @@ static void test_teardown_band(void)
 				}
 }
 
+/* The band spans only what the machine's arb_policy reads: arb_near under
+ * near_mix, not under timing (its two sets would repeat the nominal). */
+static void test_band_params(void)
+{
+	struct machine m = load("epyc9654x2");
+	const char *names[16];
+	int n, has_near;
+
+	for (int pol = 0; pol < ARB_NR; pol++) {
+		m.arb_policy = (enum arb_policy)pol;
+		n = sweep_band_names(&m, names, 16);
+		has_near = 0;
+		for (int j = 0; j < n; j++)
+			has_near |= !strcmp(names[j], "arb_near");
+		CHECK(has_near == (pol == ARB_NEAR_MIX), "%s: arb_near %s the band", arb_policy_names[pol],
+		      has_near ? "in" : "not in");
+		CHECK(sweep_nsets(&m, true) == 1 + 2 * n, "%s: %d sets for %d band parameters",
+		      arb_policy_names[pol], sweep_nsets(&m, true), n);
+		CHECK(sweep_nsets(&m, false) == 1, "%s: no band, more than one set", arb_policy_names[pol]);
+	}
+}
+
 int main(void)
 {
 	char err[512];
@@ -361,6 +384,7 @@ int main(void)
 	test_machine();
 	test_teardown();
 	test_teardown_band();
+	test_band_params();
 	tmpl_free(&ts);
 	if (failures)
 		fprintf(stderr, "%d failure(s)\n", failures);
