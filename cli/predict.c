@@ -46,6 +46,7 @@ static void usage(FILE *out)
 		"  --extract             run the model, print the templates (TSV) and exit\n"
 		"  --check-templates FILE  re-extract and compare with FILE: exit 1 if they differ\n"
 		"  --fit                 fit switch_ns (and arb_near under near_mix) on the RFC's -t <= 48 points\n"
+		"  --fit-switch-ns LIST  the fit's switch_ns grid, ns (default 1500,2000,2500,3000,3500,4000)\n"
 		"  --help\n"
 		"Exit: 0 done, 1 templates differ, 2 bad usage or machine file, 3 I/O or gnuplot.\n");
 }
@@ -61,6 +62,8 @@ struct opts {
 	const char *machine, *templates, *plot, *out, *check;
 	bool wl[3], mode[WM_NR], csv, json, band, quick, extract, fit;
 	int tasks[MAX_TASKS], ntasks;
+	double fit_sw[MAX_TASKS];               /* --fit-switch-ns: the fit's grid */
+	int nfit_sw;
 	const char *schemes[MAX_SCHEMES];
 	char scheme_names[MAX_SCHEMES][32];     /* what schemes[] points at */
 	int nschemes;
@@ -98,6 +101,7 @@ static int split(char *s, char **out, int max, const char *opt)
 enum {
 	O_MACHINE, O_TEMPLATES, O_WORKLOAD, O_MODE, O_TASKS, O_SCHEMES, O_CSV, O_JSON, O_PLOT,
 	O_OUT, O_NO_BAND, O_QUICK, O_PLACEMENT, O_SEED, O_THREADS, O_EXTRACT, O_CHECK, O_FIT,
+	O_FIT_SW,
 };
 static const struct cli_opt options[] = {
 	{ "--machine", NULL, true, O_MACHINE }, { "--templates", NULL, true, O_TEMPLATES },
@@ -109,6 +113,7 @@ static const struct cli_opt options[] = {
 	{ "--placement", NULL, true, O_PLACEMENT }, { "--seed", NULL, true, O_SEED },
 	{ "--threads", NULL, true, O_THREADS }, { "--extract", NULL, false, O_EXTRACT },
 	{ "--check-templates", NULL, true, O_CHECK }, { "--fit", NULL, false, O_FIT },
+	{ "--fit-switch-ns", NULL, true, O_FIT_SW },
 	{ NULL, NULL, false, 0 },
 };
 
@@ -175,6 +180,13 @@ static void on_opt(void *st, int id, const char *opt, const char *val)
 	case O_EXTRACT: o->extract = true; break;
 	case O_CHECK: o->check = val; break;
 	case O_FIT: o->fit = true; break;
+	case O_FIT_SW:
+		v = strdup(val);
+		o->nfit_sw = split(v, items, MAX_TASKS, opt);
+		for (int k = 0; k < o->nfit_sw; k++)
+			o->fit_sw[k] = (double)cli_u64(self(), opt, items[k], 1, 1000000);
+		free(v);
+		break;
 	}
 }
 
@@ -259,13 +271,15 @@ static int do_fit(const struct opts *o, struct machine *m, const struct sim_sche
 		  const struct sim_scheme *rc, const struct sim_scheme *none)
 {
 	/* a first pass over 400..4000 ns x 0..1 put every good point in this box */
-	static const double sw[] = { 1500, 2000, 2500, 3000, 3500, 4000 };
+	static const double sw_grid[] = { 1500, 2000, 2500, 3000, 3500, 4000 };
 	static const double an_grid[] = { 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0 };
-	enum { NSW = sizeof(sw) / sizeof(sw[0]), NAN_MAX = sizeof(an_grid) / sizeof(an_grid[0]) };
+	enum { NAN_MAX = sizeof(an_grid) / sizeof(an_grid[0]) };
+	const double *sw = o->nfit_sw ? o->fit_sw : sw_grid;
+	int NSW = o->nfit_sw ? o->nfit_sw : (int)(sizeof(sw_grid) / sizeof(sw_grid[0]));
 	bool mix = m->arb_policy == ARB_NEAR_MIX;
 	const double *an = mix ? an_grid : &m->arb_near.v;   /* timing: the file's value, unused */
 	int nan_ = mix ? NAN_MAX : 1;
-	double best = INFINITY, bsw = 0, ban = 0, err[NSW][NAN_MAX], maxr[NSW][NAN_MAX];
+	double best = INFINITY, bsw = 0, ban = 0, err[MAX_TASKS][NAN_MAX], maxr[MAX_TASKS][NAN_MAX];
 	struct sweep_in in = { .m = m, .placement = PL_WIS, .refcount = rc, .none = none,
 			       .seed = o->seed, .band = false, .quick = o->quick, .long_window = true };
 
