@@ -31,12 +31,23 @@ void report_table(FILE *f, const struct report *r)
 
 	fprintf(f, "lazymm predict: %s (%s), %d CPUs; templates: %s\n", r->m->name, r->m->desc,
 		r->m->nr_cpus, r->templates);
-	if (r->m->arb_policy == ARB_TIMING)
-		fprintf(f, "parameters: switch_ns %.0f (%s); line arbitration: timing (no parameter); band: each of switch_ns, idle_exit_ns, smt_slow, latencies at its low and high end\n",
-			r->m->switch_ns.v, r->m->fitted ? "fitted on the RFC's -t <= 48 points" : "not fitted on this machine: see its file");
-	else
-		fprintf(f, "parameters: switch_ns %.0f, arb_near %.2f (%s); line arbitration: near_mix; band: each of switch_ns, arb_near, idle_exit_ns, smt_slow, latencies at its low and high end\n",
-			r->m->switch_ns.v, r->m->arb_near.v, r->m->fitted ? "fitted on the RFC's -t <= 48 points" : "not fitted on this machine: see its file");
+	{
+		/* the band's parameters as the sweep runs them (sweep_band_names()) */
+		const char *bn[16];
+		char list[256] = "";
+		int nb = sweep_band_names(r->m, bn, 16);
+
+		for (int k = 0; k < nb && k < 16; k++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", k ? ", " : "",
+				 strcmp(bn[k], "lat") ? bn[k] : "latencies");
+		if (r->m->arb_policy == ARB_TIMING)
+			fprintf(f, "parameters: switch_ns %.0f (%s); line arbitration: timing (no parameter)",
+				r->m->switch_ns.v, r->m->fitted ? "fitted on the RFC's -t <= 48 points" : "not fitted on this machine: see its file");
+		else
+			fprintf(f, "parameters: switch_ns %.0f, arb_near %.2f (%s); line arbitration: near_mix",
+				r->m->switch_ns.v, r->m->arb_near.v, r->m->fitted ? "fitted on the RFC's -t <= 48 points" : "not fitted on this machine: see its file");
+		fprintf(f, "; band: each of %s at its low and high end\n", list);
+	}
 	while (i < r->nrows) {
 		const struct pred_row *g = &r->rows[i];
 		int j = i;
