@@ -72,6 +72,9 @@ static void grant(struct sim *s, struct line *l, int h, bool rmw)
 {
 	double dur = service(s, l, h, rmw);
 
+	if (l - s->lines < s->nmm && l->owner >= 0 && s->now >= s->t_start)
+		s->count_grants[machine_dist(s->c->m, l->owner, h)]++;   /* an mm_count line */
+
 	if (s->c->p.arb_policy == ARB_TIMING && !same_ccx(s, l->owner, h)) {
 		/* the line leaves its CCX: it lands in h's when the transfer is
 		 * done; the requests queued at the old CCX's L3 miss and go to

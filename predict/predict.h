@@ -168,6 +168,9 @@ struct sim_result {
 	uint64_t switches[TP_NR];
 	uint64_t line_rmw, line_waits;
 	double rmw_wait_ns;                          /* mean queueing per tracked RMW */
+	/* grants of the mm_count lines in the window, by the distance the line
+	 * travelled (from its owner to the new holder; D_SELF: it stayed) */
+	uint64_t count_grants[D_NR];
 	uint64_t events;
 };
 

@@ -104,12 +104,19 @@ void report_json(FILE *f, const struct report *r)
 			   "\"ops_per_sec\": %.0f, \"speedup_vs_refcount\": %.4f, \"fraction_of_none\": %.4f, "
 			   "\"speedup_lo\": %.4f, \"speedup_hi\": %.4f, \"switches_per_op\": %.3f, "
 			   "\"shared_rmw_per_switch\": %.3f, \"fences_per_switch\": %.3f, "
-			   "\"user_user_share\": %.3f, \"round_trips\": %llu, \"started\": %llu, \"in_flight\": %llu}%s\n",
+			   "\"user_user_share\": %.3f, \"round_trips\": %llu, \"started\": %llu, \"in_flight\": %llu, "
+			   "\"mm_count_grants_per_sec\": {\"self\": %.0f, \"smt\": %.0f, \"ccx\": %.0f, \"socket\": %.0f, \"remote\": %.0f}}%s\n",
 			wl_names[w->wl], wmode_names[w->mode], w->tasks, w->scheme->name, w->ops_per_sec,
 			isfinite(w->speedup) ? w->speedup : 0, isfinite(w->fraction) ? w->fraction : 0,
 			w->lo, w->hi, w->switches_per_op, w->rmw_per_switch, w->fences_per_switch, w->uu_share,
 			(unsigned long long)w->res.round_trips, (unsigned long long)w->res.started,
-			(unsigned long long)w->res.in_flight, i + 1 < r->nrows ? "," : "");
+			(unsigned long long)w->res.in_flight,
+			w->res.ops ? (double)w->res.count_grants[D_SELF] * w->ops_per_sec / (double)w->res.ops : 0,
+			w->res.ops ? (double)w->res.count_grants[D_SMT] * w->ops_per_sec / (double)w->res.ops : 0,
+			w->res.ops ? (double)w->res.count_grants[D_CCX] * w->ops_per_sec / (double)w->res.ops : 0,
+			w->res.ops ? (double)w->res.count_grants[D_SOCKET] * w->ops_per_sec / (double)w->res.ops : 0,
+			w->res.ops ? (double)w->res.count_grants[D_REMOTE] * w->ops_per_sec / (double)w->res.ops : 0,
+			i + 1 < r->nrows ? "," : "");
 	}
 	fprintf(f, "  ],\n  \"teardown\": [\n");
 	for (int i = 0; i < r->ntd; i++) {

@@ -546,6 +546,7 @@ int sim_run(const struct sim_cfg *c, struct sim_result *r)
 	memcpy(r->switches, s.switches, sizeof(r->switches));
 	r->line_waits = s.waits;
 	r->rmw_wait_ns = s.waits ? s.wait_ns / (double)s.waits : 0;
+	memcpy(r->count_grants, s.count_grants, sizeof(r->count_grants));
 	r->events = s.events;
 out:
 	free(s.hw);

@@ -84,6 +84,7 @@ struct sim {
 	uint64_t ops, started, completed, switches[TP_NR], events;
 	uint64_t waits;
 	double wait_ns;
+	uint64_t count_grants[D_NR];   /* mm_count grants in the window, by distance */
 };
 
 void sim_at(struct sim *s, double t, int h);

@@ -221,6 +221,23 @@ static void test_sim(void)
 				      wmode_names[md], (unsigned long long)a.started,
 				      (unsigned long long)a.round_trips, (unsigned long long)a.in_flight);
 				CHECK(a.ops > 0, "%s t=%d: no progress", sch.name, tasks[t]);
+				/* the mm_count grants by distance account for every mm_count
+				 * RMW of the window's switches (the template's count per
+				 * switch type); at the window's edges at most the switches
+				 * in progress on each thread differ */
+				{
+					double want = 0, got = 0;
+
+					for (int p = 0; p < TP_NR; p++)
+						want += (double)a.switches[p] * floor(sch.rmw_count[p] + 0.5);
+					for (int d = 0; d < D_NR; d++)
+						got += (double)a.count_grants[d];
+					CHECK(fabs(got - want) <= 8.0 * tasks[t] + 0.01 * want,
+					      "%s t=%d %s: %.0f mm_count grants, %.0f RMWs in the switches",
+					      sch.name, tasks[t], wmode_names[md], got, want);
+					CHECK(want > 0 || got == 0, "%s t=%d %s: mm_count grants without RMWs",
+					      sch.name, tasks[t], wmode_names[md]);
+				}
 				if (md == WM_PROCESSES && lazy_safe(lazy_schemes[i])) {
 					double sp;
 
