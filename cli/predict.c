@@ -275,7 +275,7 @@ static int do_fit(const struct opts *o, struct machine *m, const struct sim_sche
 	static const double an_grid[] = { 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0 };
 	enum { NAN_MAX = sizeof(an_grid) / sizeof(an_grid[0]) };
 	const double *sw = o->nfit_sw ? o->fit_sw : sw_grid;
-	int NSW = o->nfit_sw ? o->nfit_sw : (int)(sizeof(sw_grid) / sizeof(sw_grid[0]));
+	int nsw = o->nfit_sw ? o->nfit_sw : (int)(sizeof(sw_grid) / sizeof(sw_grid[0]));
 	bool mix = m->arb_policy == ARB_NEAR_MIX;
 	const double *an = mix ? an_grid : &m->arb_near.v;   /* timing: the file's value, unused */
 	int nan_ = mix ? NAN_MAX : 1;
@@ -285,7 +285,7 @@ static int do_fit(const struct opts *o, struct machine *m, const struct sim_sche
 
 	printf("fit: arb_policy %s: grid switch_ns%s\n", arb_policy_names[m->arb_policy],
 	       mix ? " x arb_near" : " only (arb_near is not read by this policy)");
-	for (int i = 0; i < NSW; i++)
+	for (int i = 0; i < nsw; i++)
 		for (int j = 0; j < nan_; j++) {
 			struct pred_row rows[NFIT];
 			double a = an[j];
@@ -327,7 +327,7 @@ static int do_fit(const struct opts *o, struct machine *m, const struct sim_sche
 	{
 		double slo = INFINITY, shi = -INFINITY, alo = INFINITY, ahi = -INFINITY;
 
-		for (int i = 0; i < NSW; i++)
+		for (int i = 0; i < nsw; i++)
 			for (int j = 0; j < nan_; j++)
 				if (maxr[i][j] <= 3.0) {
 					slo = fmin(slo, sw[i]); shi = fmax(shi, sw[i]);
