@@ -6,7 +6,7 @@
  */
 #include <stdlib.h>
 
-#include "hzbench.h"
+#include "ds.h"
 
 static uint64_t protect_ref(struct worker *w)
 {
@@ -57,5 +57,5 @@ static uint64_t retire_ref(struct worker *w)
 
 const struct hzb_impl hzb_refcount = {
 	.name = "refcount", .protect = protect_ref, .list10 = list_ref,
-	.retire = retire_ref,
+	.retire = retire_ref, .ds = &ds_refcount,
 };

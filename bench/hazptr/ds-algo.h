@@ -17,10 +17,19 @@
  *   SMR_CLEAR(w)          end the protections of slots 0..DS_SLOTS-1
  *   SMR_RETIRE(w, n)      n is unlinked: reclaim it when safe (counts it)
  *   SMR_QUIESCE(w)        after each operation, outside any section
+ *   SMR_NODE_ALLOC(w), SMR_NODE_UNUSED(w, n)   optional: a new node, and
+ *                         one insert() never published (default: malloc
+ *                         and free; refcount keeps type-stable nodes)
  * Protecting a marked value protects nothing (no slot ever holds a marked
  * address); the code never dereferences a pointer it got that way before
  * re-protecting it unmarked.
  */
+
+#ifndef SMR_NODE_ALLOC
+#define SMR_NODE_ALLOC(w)	((struct ds_node *)hzb_xmalloc(sizeof(struct ds_node)))
+#define SMR_NODE_UNUSED(w, n)	free(n)
+#define DS_ALGO_DEFAULT_ALLOC
+#endif
 
 struct DS_PFX(pos) {
 	void *_Atomic *prev;	/* the link that holds cur */
@@ -109,7 +118,7 @@ static bool DS_PFX(insert)(struct worker *w, struct ds_set *s, long key)
 			break;
 		}
 		if (!n) {
-			n = hzb_xmalloc(sizeof(*n));
+			n = SMR_NODE_ALLOC(w);
 			n->key = key;
 		}
 		atomic_store_explicit(&n->next, p.cur, memory_order_relaxed);
@@ -129,8 +138,8 @@ static bool DS_PFX(insert)(struct worker *w, struct ds_set *s, long key)
 	}
 	SMR_CLEAR(w);
 	SMR_END(w);
-	if (!done)
-		free(n);	/* never published */
+	if (!done && n)
+		SMR_NODE_UNUSED(w, n);	/* never published */
 	return done;
 }
 
@@ -219,3 +228,9 @@ static void DS_PFX(stall)(struct worker *w, struct ds_set *s, _Atomic int *ready
 	SMR_CLEAR(w);
 	SMR_END(w);
 }
+
+#ifdef DS_ALGO_DEFAULT_ALLOC
+#undef DS_ALGO_DEFAULT_ALLOC
+#undef SMR_NODE_ALLOC
+#undef SMR_NODE_UNUSED
+#endif

@@ -58,10 +58,16 @@ bool hzb_ds_failed(void)
 
 void ds_node_free(struct ds_node *n)
 {
-	struct hzb_count *c = ds_tl_count;
-
 	n->key = -1;		/* a reader that still uses it is wrong */
 	free(n);
+	ds_count_freed();
+}
+
+/* Count one node freed, on the calling thread's counter. */
+void ds_count_freed(void)
+{
+	struct hzb_count *c = ds_tl_count;
+
 	if (c) {
 		uint64_t f = atomic_load_explicit(&c->freed, memory_order_relaxed);
 
@@ -136,6 +142,7 @@ static void seq_insert(struct ds_set *s, long key, long *n, long *sum)
 	if (c && c->key == key)
 		return;
 	nn = hzb_xmalloc(sizeof(*nn));
+	memset(&nn->u, 0, sizeof(nn->u));	/* refcount: the structure's reference */
 	nn->key = key;
 	atomic_init(&nn->next, c);
 	atomic_store_explicit(prev, nn, memory_order_relaxed);

@@ -26,6 +26,10 @@ struct ds_node {
 		ck_hp_hazard_t ckh;
 		ck_epoch_entry_t ep;
 		void *raw[4];		/* urcu's struct rcu_head; bare's leak list */
+		struct {		/* refcount (ds-refcount.c) */
+			_Atomic long cnt;	/* (refs - 1) * 2, bit 0: free */
+			struct ds_node *free_next;
+		} rc;
 	} u;
 };
 
@@ -60,7 +64,8 @@ struct ds_smr {
 	void (*prepare)(struct worker *w, enum impl im);
 };
 
-extern const struct ds_smr ds_none, ds_hazptr, ds_ckhp, ds_ckepoch, ds_memb, ds_qsbr;
+extern const struct ds_smr ds_none, ds_hazptr, ds_ckhp, ds_ckepoch, ds_memb, ds_qsbr,
+	ds_refcount;
 
 /* Counting.  A retire counts on the retiring worker, a free on the
  * counter of the thread that runs the reclaim callback (ds_tl_count; a
@@ -84,6 +89,7 @@ static inline void ds_count_retired(struct worker *w)
 }
 
 void ds_node_free(struct ds_node *n);	/* reclaim callbacks end here */
+void ds_count_freed(void);		/* ... or here, if they keep the node */
 
 /* ds.c: the engine (main thread) and the worker's side of a job. */
 void hzb_ds_setup(void);

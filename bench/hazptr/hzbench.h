@@ -93,6 +93,8 @@ struct worker {
 	uint64_t nretire;		/* ck_epoch: retires since the last poll */
 	uint64_t tick;			/* urcu-qsbr: operations (quiescent states) */
 	struct ds_node *leak;		/* bare: what it "retired", freed at drain */
+	struct ds_node *rc_held[DS_SLOTS];	/* refcount: the nodes it counts */
+	struct ds_node *rc_free;	/* refcount: its free list (type-stable) */
 	int64_t ins_n, rem_n;		/* successful inserts / removes */
 	int64_t ins_sum, rem_sum;	/* ... and the sums of their keys */
 } __attribute__((aligned(64)));

@@ -53,8 +53,9 @@
  *                     enters a read section (epochs, RCU) and sleeps
  *                     through the sample
  * Implementations there: bare (no reclamation: the limit), hazptr (both
- * fence modes), ck_hp, ck_epoch, urcu-memb, urcu-qsbr (call_rcu).  refcount
- * has no data-structure rows (docs/hazptr.md says why).
+ * fence modes), ck_hp, ck_epoch, urcu-memb, urcu-qsbr (call_rcu), refcount
+ * (a count per node, Valois's SafeRead with Michael and Scott's correction:
+ * ds-refcount.c).
  */
 #include <errno.h>
 #include <math.h>
@@ -95,7 +96,7 @@ static void usage(FILE *f)
 		"  --impls LIST      subset of: bare,hazptr-membarrier,hazptr-fence,\n"
 		"                    refcount,ck_hp,urcu-memb,urcu-qsbr,ck_epoch (default\n"
 		"                    all; bare has no retire row, ck_epoch only\n"
-		"                    data-structure rows, refcount none)\n"
+		"                    data-structure rows)\n"
 		"  --workloads LIST  subset of: protect,list10,retire,hold,cohort (the\n"
 		"                    default),"
 		" hash90,hash50,hmlist90,hmlist50,hash50-stall,\n"
