@@ -25,8 +25,9 @@
 #              least number of teardown shootdown IPIs the noevict phase must
 #              show (default 1; 0 turns the check off)
 #   KBUILD_DIR build folder (default build/kernel, build/kcheck-6.12 for 6.12)
-#   KQEMU_LOG  QEMU -d items to log into <serial log>.qemu-d, e.g. cpu_reset
-#              (to tell a triple fault from a clean exit); default none
+#   KQEMU_LOG  QEMU -d items logged into <serial log>.qemu-d (default
+#              cpu_reset: QEMU then also logs "Triple fault", which the
+#              judge reports as a kernel death; "" turns the log off)
 #
 # Exit status: 0 every run passed; 1 some run failed the check (kernel report,
 # no result line, wrong counters); 2 the harness itself failed (missing
@@ -62,6 +63,7 @@ KSECS=${KSECS:-10}
 KSMP=${KSMP:-4}
 JOBS=${JOBS:-$(nproc)}
 KMIN_IPIS=${KMIN_IPIS:-1}
+KQEMU_LOG=${KQEMU_LOG-cpu_reset}
 NICE="nice -n ${KNICE:-19}"
 SRC=$BUILD/src/linux-source-$KVER
 LOGS=$BUILD/logs
@@ -198,7 +200,7 @@ boot() { # obj log timeout secs
 	file /init $BUILD/lazytest 0755 0 0
 	EOF
 	"$obj/usr/gen_init_cpio" "$obj/initramfs.list" | gzip -9 > "$obj/initramfs.cpio.gz" || return 1
-	rm -f "$log"
+	rm -f "$log" "$log.qemu-d"
 	$NICE timeout "$tmo" qemu-system-x86_64 -accel tcg -smp "$KSMP" -m 1G \
 		-nographic -no-reboot -monitor none -display none \
 		-kernel "$obj/arch/x86/boot/bzImage" -initrd "$obj/initramfs.cpio.gz" \
@@ -224,6 +226,13 @@ judge() { # cfg scheme log build_ok -> appends ROWS, sets FAILED
 		n=$(grep -c -- "$p" "$log" 2>/dev/null)
 		[ "${n:-0}" -gt 0 ] && reports="$reports${reports:+,}$p$n"
 	done
+	# A guest CPU that faults while delivering a double fault (e.g. with a
+	# freed page directory in CR3) resets the machine without a word on
+	# the console; with -no-reboot QEMU then exits.  Only QEMU's own log
+	# (-d cpu_reset) says so.
+	if grep -q '^Triple fault' "$log.qemu-d" 2>/dev/null; then
+		reports="$reports${reports:+,}triple-fault"
+	fi
 	if [ "$result" = yes ]; then
 		local sa1 sa2 free2 ipi2 free1 ipi1 ctxt1 ctxt2 sch kt kused kfinal
 		sch=$(counter "$log" evict scheme)
@@ -295,6 +304,7 @@ for cfg in $KCONFIGS; do
 		timed "boot $name" boot "$obj" "$log" "$tmo" "$secs" || { HARNESS_FAILED=1; continue; }
 		grep -E 'KTEST' "$log" | sed 's/^/  guest: /'
 		grep -E "$REPORT_RE" "$log" | head -8 | sed 's/^/  report: /'
+		grep -s '^Triple fault' "$log.qemu-d" | sed 's/^/  report: QEMU: /'
 		judge "$cfg" "$scheme" "$log"
 		say "serial log: $log"
 	done

@@ -15,9 +15,11 @@ kernel-check:
 	@KVER="$(KVER)" KCONFIGS="$(KCONFIGS)" KSCHEMES="$(KSCHEMES)" MUTANT="$(MUTANT)" \
 	  KSECS="$(KSECS)" KSMP="$(KSMP)" bash kernel/kcheck.sh
 
-# What CI runs: both configurations, both schemes, one mutant that must fail.
+# What CI runs: the 6.12 series, both configurations, refcount and tlbstate,
+# then the mutants kernel/mutants-6.12/list marks for CI (KVER=6.1: the v1
+# series and its one mutant).
 kernel-ci:
-	@bash kernel/ci.sh
+	@KVER="$(if $(KVER),$(KVER),6.12)" bash kernel/ci.sh
 
 kernel-clean:
 	rm -rf build/kernel build/kcheck-6.12
