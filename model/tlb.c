@@ -301,8 +301,13 @@ void switch_mm_irqs_off(struct mm_struct *unused, struct mm_struct *next,
 		 * after loaded_mm = next is published (I3). */
 		if (prev != &init_mm && !lm.x86.switch_ldt_early)
 			check_mm(prev, prev_gen, INV_MM_ALIVE, "switch_ldt: prev->context.ldt");
-		/* A scheme whose teardown IPIs mm_cpumask needs the bit to
-		 * cover the CPU until it no longer uses prev at all. */
+		/* A scheme whose teardown IPIs or scans mm_cpumask (shootdown,
+		 * tlbstate, Lutomirski's) needs the bit to cover the CPU until
+		 * it no longer uses prev at all.  The kernel series
+		 * (kernel/patches-6.12/0002) clears it just before the
+		 * loaded_mm = next store rather than after: either way the
+		 * clear follows the CR3 write and switch_ldt(), which is what
+		 * a reader of the mask relies on. */
 		if (prev != &init_mm && lm.x86.cpumask_clear_late)
 			cpumask_clear_cpu(cpu, prev->cpumask);
 	}

@@ -16,17 +16,27 @@
  *   exit_mmap()      the final freed_tables flush IPIs every CPU in
  *                    mm_cpumask, lazy ones included; each lazy CPU leaves
  *                    the mm for init_mm (flush_tlb_func())
- *   __mmdrop()       filtered shootdown: a waiting IPI only to CPUs whose
- *                    loaded_mm is still this mm (or LOADED_MM_SWITCHING):
- *                    an mm that never mapped anything (no flush happened),
- *                    a flush that does not interrupt lazy CPUs (broadcast
- *                    invalidation), the exiting CPU itself
+ *   __mmdrop()       filtered shootdown: of the CPUs in mm_cpumask(mm), a
+ *                    waiting IPI only to those whose loaded_mm is still this
+ *                    mm (or LOADED_MM_SWITCHING): an mm that never mapped
+ *                    anything (no flush happened), a flush that does not
+ *                    interrupt lazy CPUs (broadcast invalidation), the
+ *                    exiting CPU itself
  *
  * Why it is safe: once mm_users is 0 no CPU can load the mm again (I7), so
  * the set of CPUs with loaded_mm == mm only shrinks; the filter reads each
- * CPU's loaded_mm after the last user is gone and IPIs (and waits for)
- * every CPU that may still hold it.  The switch path writes nothing that
- * another CPU writes: is_lazy and loaded_mm are per-CPU lines.
+ * candidate's loaded_mm after the last user is gone and IPIs (and waits
+ * for) every CPU that may still hold it.  The switch path writes nothing
+ * that another CPU writes: is_lazy and loaded_mm are per-CPU lines.
+ *
+ * Why mm_cpumask is the candidate set (the kernel series' patch 2 and
+ * arch_lazy_tlb_cpu_uses_mm(), kernel/patches-6.12/0002, 0009, 0010): a
+ * CPU leaves mm_cpumask(prev) only when CR3 and switch_ldt() are done with
+ * prev (x86.cpumask_clear_late), so a CPU outside the mask never touches
+ * the mm again.  x86 v6.11 clears the bit first, before the CR3 write: a
+ * CPU caught there is outside the mask with prev still in CR3 (mutant
+ * cpumask-clear-early).  The scan then reads the few CPUs of the mask, not
+ * every CPU: after exit_mmap()'s flush evicted the lazy CPUs, none.
  *
  * One x86 change it needs: v6.11's switch_ldt() reads prev->context.ldt
  * after loaded_mm = next is published, when this scheme's teardown no
@@ -100,25 +110,41 @@ static void tlbstate_shoot(void *info)
 	tlbstate_left_lazy(a->mm);
 }
 
-/* Models the filtered cleanup_lazy_tlbs() of the tlbstate design. */
+/*
+ * Models the filtered cleanup_lazy_tlbs() of the kernel series
+ * (kernel/fork.c with arch_lazy_tlb_cpu_uses_mm(), arch/x86/mm/tlb.c;
+ * kernel/patches-6.12/0009, 0010).
+ */
 static void tlbstate_cleanup(struct mm_struct *mm)
 {
-	uint64_t mask[NR_CPUS_MAX / 64] = { 0 };
+	uint64_t cand[NR_CPUS_MAX / 64], mask[NR_CPUS_MAX / 64] = { 0 };
 	struct lazy_shoot a = { mm, lm_this->cpu };
-	int n = 0;
+	int n = 0, scanned = 0;
 
 	if (lazy_mutated(MUT_NO_MMDROP_SHOOTDOWN))
 		return;
 	/*
-	 * Orders the final mm_count drop (and every earlier switch away)
-	 * before the loaded_mm reads [pair:loaded-mm].  A CPU's store of
-	 * loaded_mm = next is a release after its CR3 write, so reading
-	 * anything but mm (or SWITCHING) means its CR3 no longer holds mm.
+	 * Orders: the final mm_count drop (and every earlier switch away) before
+	 *   the mm_cpumask and loaded_mm reads below.
+	 * Pairs with: switch_mm_irqs_off()'s release store of loaded_mm = next
+	 *   after its CR3 write, and its late cpumask_clear_cpu(prev) after both
+	 *   [pair:loaded-mm].
+	 * Without it: the reads could be satisfied before the drop, from a
+	 *   state in which another holder still ran the mm, and miss a CPU.
+	 * Who relies on it: the filter below; a CPU read as outside the mask,
+	 *   or inside it with loaded_mm naming another mm, has finished with mm.
 	 */
 	smp_mb();
+	cpumask_snapshot(mm->cpumask, cand);
 	for (int cpu = 0; cpu < lm.cfg.nr_cpus; cpu++) {
-		struct mm_struct *l = atomic_load_explicit(&cpu_of(cpu)->tlbstate.loaded_mm,
-							   memory_order_acquire);
+		struct mm_struct *l;
+
+		if (!((cand[cpu / 64] >> (cpu % 64)) & 1))
+			continue;
+		scanned++;
+		/* smp_rmb() in the kernel's filter: the loaded_mm read after
+		 * the bit's (acquire here; x86 orders loads anyway). */
+		l = atomic_load_explicit(&cpu_of(cpu)->tlbstate.loaded_mm, memory_order_acquire);
 		if (l == LOADED_MM_SWITCHING && lazy_mutated(MUT_NO_SWITCHING_TERM))
 			continue;       /* the broken variant */
 		if (cpu == a.initiator && lazy_mutated(MUT_SKIP_LOCAL))
@@ -133,7 +159,7 @@ static void tlbstate_cleanup(struct mm_struct *mm)
 	 * (teardown-skips-local removes that too, or it would change nothing.) */
 	if (!lazy_mutated(MUT_SKIP_LOCAL))
 		mask[a.initiator / 64] |= 1ULL << (a.initiator % 64);
-	count_add(CNT_SLOTS_SCANNED, (uint64_t)lm.cfg.nr_cpus);
+	count_add(CNT_SLOTS_SCANNED, (uint64_t)scanned);
 	count_add(CNT_IPI_TEARDOWN, (uint64_t)n);
 	on_each_cpu_mask(mask, tlbstate_shoot, &a, 1);
 	/* A CPU the filter picked that is offline got no IPI: in the offline
@@ -143,8 +169,8 @@ static void tlbstate_cleanup(struct mm_struct *mm)
 			cpuhp_wait_dying(cpu);
 }
 
-/* Three of the tlbstate mutants change x86 behaviour, not a hook: they
- * declare x86 mutations (machine.h). */
+/* Most of the tlbstate mutants change x86 or core behaviour, not a hook:
+ * they declare the core's mutations (machine.h). */
 static const struct lazy_mutant tlbstate_mutants[] = {
 	{ "flush-skips-lazy", "the freed_tables flush skips lazy CPUs",
 	  "torture (I2: a lazy CPU walks a freed page table)", LM_MUT_FLUSH_SKIPS_LAZY },
@@ -154,6 +180,9 @@ static const struct lazy_mutant tlbstate_mutants[] = {
 	{ "no-lazy-return-mb", "no full barrier on the lazy return to the same mm",
 	  "scenario flush-vs-lazy-return (I4: back to user with a stale tlb_gen), litmus lazy-return",
 	  LM_MUT_NO_LAZY_RETURN_MB },
+	{ "cpumask-clear-early", "x86 v6.11 order: the bit in mm_cpumask(prev) is cleared before the CR3 write",
+	  "scenario switching-window (I3: the filter skips the switching CPU, whose switch_ldt() reads the freed mm)",
+	  LM_MUT_CPUMASK_CLEAR_EARLY },
 	{ "switch-ldt-late", "x86 v6.11 order: switch_ldt() reads prev after loaded_mm = next is published",
 	  "scenario switch-ldt-window (I3: the freed mm is read)", LM_MUT_SWITCH_LDT_LATE },
 	{ "no-switching-term", "the filter ignores CPUs whose loaded_mm is LOADED_MM_SWITCHING",
@@ -179,7 +208,8 @@ const struct lazy_tlb_ops tlbstate_ops = {
 	.name = "tlbstate",
 	.desc = "Linus's proposal: cpu_tlbstate.loaded_mm only; flush + filtered shootdown at teardown",
 	.role = LAZY_NORMAL,
-	.x86 = { .switch_ldt_early = true, .ibpb_ctx_id = true, .efi_leave_init_mm = true },
+	.x86 = { .cpumask_clear_late = true, .switch_ldt_early = true, .ibpb_ctx_id = true,
+		 .efi_leave_init_mm = true },
 	.grab = lazy_nop,
 	.drop = tlbstate_drop,
 	.drop_sched = tlbstate_drop_sched,
