@@ -5,7 +5,10 @@
 # lazy-TLB series (kernel/patches, or kernel/patches-6.12 + kernel/test), build
 # each configuration x scheme, boot each under qemu-system-x86_64 (TCG, -smp 4)
 # with kernel/guest/lazytest.c as /init, and judge the serial log.  Called by
-# "make kernel-check" (kernel/module.mk).
+# "make kernel-check" (kernel/module.mk).  With KVER=6.12 the guest also runs
+# the tree's membarrier selftests (tools/testing/selftests/membarrier, built
+# static here against the tree's UAPI headers); every one of their results must
+# be "ok" (summary: mb:ok).
 #
 # Environment:
 #   KVER       6.1 (the v1 series, default) or 6.12 (the v2 series with the
@@ -70,6 +73,9 @@ LOGS=$BUILD/logs
 SUMMARY=$BUILD/summary${MUTANT:+-$MUTANT}.txt
 # What a passing serial log must not contain.
 REPORT_RE='BUG:|WARNING:|KASAN|Oops|Kernel panic|general protection fault'
+# KVER=6.12: the kselftests the guest runs (from $SRC/tools/testing/selftests/membarrier).
+SELFTESTS_612="membarrier_test_single_thread membarrier_test_multi_thread"
+SELFTESTS=""
 
 T_START=$(date +%s)
 now() { date +%s; }
@@ -158,6 +164,31 @@ build_guest() {
 }
 timed guest build_guest || die "cannot build the guest test program (libc6-dev?)"
 
+# KVER=6.12: the membarrier selftests of the unpacked tree, built static
+# against its own UAPI headers ("make headers" into $BUILD/hdr once per
+# source stamp: the host's linux-libc-dev may predate the tree's
+# MEMBARRIER_CMD_GET_REGISTRATIONS), with its tools/testing/selftests/kselftest.h.
+build_selftests() {
+	local dir=$SRC/tools/testing/selftests/membarrier t
+	if [ "$(cat "$BUILD/hdr/.stamp" 2>/dev/null)" != "$STAMP" ]; then
+		rm -rf "$BUILD/hdr"
+		$NICE make -s -C "$SRC" O="$BUILD/hdr" ARCH=x86_64 headers >/dev/null || return 1
+		echo "$STAMP" > "$BUILD/hdr/.stamp"
+	fi
+	mkdir -p "$BUILD/selftests"
+	rm -f "$BUILD"/selftests/*
+	for t in $SELFTESTS_612; do
+		$NICE gcc -O2 -static -pthread -isystem "$BUILD/hdr/usr/include" \
+			-o "$BUILD/selftests/$t" "$dir/$t.c" 2>"$BUILD/selftests/$t.log" ||
+			{ cat "$BUILD/selftests/$t.log"; return 1; }
+		rm -f "$BUILD/selftests/$t.log"
+	done
+}
+if [ "$KVER" = 6.12 ]; then
+	SELFTESTS=$SELFTESTS_612
+	timed selftests build_selftests || die "cannot build the membarrier selftests of $SRC"
+fi
+
 # ---------------------------------------------------------------- per run
 declare -a ROWS
 FAILED=0
@@ -199,6 +230,13 @@ boot() { # obj log timeout secs
 	dir /sys 0755 0 0
 	file /init $BUILD/lazytest 0755 0 0
 	EOF
+	if [ -n "$SELFTESTS" ]; then	# lazytest runs every program in /selftests
+		local t
+		echo "dir /selftests 0755 0 0" >> "$obj/initramfs.list"
+		for t in $SELFTESTS; do
+			echo "file /selftests/$t $BUILD/selftests/$t 0755 0 0" >> "$obj/initramfs.list"
+		done
+	fi
 	"$obj/usr/gen_init_cpio" "$obj/initramfs.list" | gzip -9 > "$obj/initramfs.cpio.gz" || return 1
 	rm -f "$log" "$log.qemu-d"
 	$NICE timeout "$tmo" qemu-system-x86_64 -accel tcg -smp "$KSMP" -m 1G \
@@ -210,6 +248,10 @@ boot() { # obj log timeout secs
 	[ $rc -eq 124 ] && say "qemu timed out after ${tmo}s"
 	sed -i 's/\r$//' "$log"	# the serial console ends lines with CR LF
 	return 0	# qemu exits 0 after a panic too: the log decides
+}
+
+kv() { # "k1=v1 k2=v2 ..." key -> value
+	tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"
 }
 
 counter() { # log phase name -> value (empty if absent)
@@ -264,6 +306,23 @@ judge() { # cfg scheme log build_ok -> appends ROWS, sets FAILED
 			if [ "${kused:-0}" -eq 0 ] || [ "${kfinal:-0}" -eq 0 ]; then
 				verdict=FAIL; why="${why:+$why; }kthread_use_mm test: used=${kused:-none} final_mmdrop=${kfinal:-none}"
 			fi
+			# The membarrier selftests: each must have run its whole
+			# plan with every result "ok" (no "not ok", no SKIP) and
+			# exited 0.
+			local t st plan mb=ok
+			for t in $SELFTESTS; do
+				st=$(grep -m1 "KTEST: SELFTEST name=$t " "$log")
+				plan=$(kv "$st" plan)
+				if [ -z "$st" ]; then
+					mb=FAIL; why="${why:+$why; }selftest $t did not run"
+				elif [ "$(kv "$st" exit)" != 0 ] || [ "$(kv "$st" notok)" != 0 ] ||
+				     [ "$(kv "$st" skip)" != 0 ] || [ "${plan:-0}" -lt 1 ] ||
+				     [ "$(kv "$st" ok)" != "$plan" ]; then
+					mb=FAIL; why="${why:+$why; }selftest $t: ${st#*name=$t }"
+				fi
+			done
+			[ -n "$SELFTESTS" ] && counters="$counters mb:$mb"
+			[ "$mb" = ok ] || verdict=FAIL
 			# noevict leaves lazy CPUs for the shootdown: it must send IPIs.
 			if [ "$cfg" = base ] && [ "$scheme" != refcount ] && [ "${ipi2:-0}" -lt "$KMIN_IPIS" ]; then
 				verdict=FAIL; why="${why:+$why; }noevict: ${ipi2:-0} shootdown IPIs < KMIN_IPIS=$KMIN_IPIS"
