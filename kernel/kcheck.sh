@@ -15,7 +15,9 @@
 # Environment:
 #   KVER       6.1 (the v1 series, default) or 6.12 (the v2 series with the
 #              test-only patches of kernel/test; config from kernel/config-6.12/)
-#   KCONFIGS   configurations, from kernel/config/<name>.config  (default "base debug")
+#   KCONFIGS   configurations, from kernel/config/<name>.config  (default "base debug";
+#              KVER=6.12 also has "kcsan" and "kcsan-strict", see
+#              kernel/config-6.12/kcsan*.config)
 #   KSCHEMES   refcount and/or tlbstate; with KVER=6.12 also shootdown
 #                                                                  (default "refcount tlbstate")
 #   MUTANT     apply kernel/mutants/<MUTANT>.patch on top; the check is then
@@ -237,7 +239,7 @@ configure() { # obj cfg scheme
 # as upstream has them.
 build_kernel() { # obj cfg
 	local extra=()
-	[ "$2" = kcsan ] && extra=(KCSAN_SANITIZE_tlb.o=y)
+	[[ $2 == kcsan* ]] && extra=(KCSAN_SANITIZE_tlb.o=y)
 	$NICE make -C "$SRC" O="$1" ARCH=x86_64 -j"$JOBS" "${extra[@]}" bzImage > "$1/build.log" 2>&1 ||
 		{ tail -40 "$1/build.log"; return 1; }
 }
@@ -263,7 +265,7 @@ boot() { # obj log timeout secs cfg
 	# KCSAN reports call check_panic_on_warn(): with panic_on_warn the
 	# first report, wherever it is, would end the run.  WARNINGs still
 	# fail it (judge).
-	[ "$cfg" = kcsan ] && pow=0
+	[[ $cfg == kcsan* ]] && pow=0
 	$NICE timeout "$tmo" qemu-system-x86_64 -accel tcg -smp "$KSMP" -m 1G \
 		-nographic -no-reboot -monitor none -display none \
 		-kernel "$obj/arch/x86/boot/bzImage" -initrd "$obj/initramfs.cpio.gz" \
@@ -383,9 +385,20 @@ judge() { # cfg scheme log build_ok -> appends ROWS, sets FAILED
 		verdict=FAIL; why="no result line"
 	fi
 	counters="$counters$kcsan"
-	# The kcsan configuration is worth something only if the detector ran.
-	if [ "$cfg" = kcsan ] && ! grep -Eq 'kcsan: selftest: ([0-9]+)/\1 tests passed' "$log"; then
-		verdict=FAIL; why="${why:+$why; }KCSAN self-test did not pass (detector not active?)"
+	# The kcsan configurations are worth something only if the detector
+	# ran: its boot self-test passed, and it set up watchpoints during
+	# the run (its debugfs counters, printed by the guest).
+	if [[ $cfg == kcsan* ]]; then
+		local kst watch
+		kst=$(grep -m1 'KTEST: KCSAN ' "$log")
+		watch=$(kv "$kst" setup_watchpoints)
+		counters="$counters watch:${watch:-?}/races:$(kv "$kst" data_races)"
+		if ! grep -Eq 'kcsan: selftest: ([0-9]+)/\1 tests passed' "$log"; then
+			verdict=FAIL; why="${why:+$why; }KCSAN self-test did not pass (detector not active?)"
+		fi
+		if [ "${watch:-0}" -eq 0 ]; then
+			verdict=FAIL; why="${why:+$why; }KCSAN set up no watchpoint (no KTEST: KCSAN counters?)"
+		fi
 	fi
 	if [ "${kch:-0}" -gt 0 ]; then
 		verdict=FAIL; why="${why:+$why; }KCSAN reports in changed paths (see $log.kcsan)"

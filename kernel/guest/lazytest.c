@@ -41,6 +41,8 @@
  * exit status and its counts of ok / not ok / SKIP results and of the plan;
  * the harness judges those lines.
  *
+ * In a KCSAN kernel it also prints KCSAN's debugfs counters ("KTEST: KCSAN").
+ *
  * Prints "KTEST: RESULT ... OK", the lazy TLB counters of each phase
  * (/proc/lazy_tlb on 6.1, debugfs lazy_tlb/stats on 6.12) and, with the
  * module, a "KTEST: KTHREAD" line of its outcomes, then reboots (qemu
@@ -546,6 +548,25 @@ static void run_selftests(void)
 		free(ents);
 }
 
+/*
+ * KCSAN's own counters (debugfs "kcsan", only in KCSAN kernels) on one line:
+ * they show whether the detector set up watchpoints at all in this run.
+ */
+static void print_kcsan_stats(void)
+{
+	FILE *f = fopen(DBG "/kcsan", "r");
+	char name[64];
+	long v;
+
+	if (!f)
+		return;
+	printf("KTEST: KCSAN");
+	while (fscanf(f, " %63[a-z_]: %ld", name, &v) == 2)
+		printf(" %s=%ld", name, v);
+	printf("\n");
+	fclose(f);
+}
+
 static long file_size(const char *path)
 {
 	struct stat st;
@@ -670,6 +691,7 @@ int main(int argc, char **argv)
 		printf("KTEST: kthread final-mmdrop phase: %d children\n", i);
 	print_kthread_stats();
 	run_selftests();
+	print_kcsan_stats();
 	printf("KTEST: RESULT ncpus=%d scheme=%s pairs=%d roundtrips=%lu membarriers=%lu "
 	       "forks=%lu thp=%lu execs=%lu crashes=%lu umh_execs=%ld hotplugs=%lu "
 	       "failed=%lu secs=%.1f %s\n",
