@@ -5,12 +5,19 @@
 # lazy-TLB series (kernel/patches, or kernel/patches-6.12 + kernel/test), build
 # each configuration x scheme, boot each under qemu-system-x86_64 (TCG, -smp 4)
 # with kernel/guest/lazytest.c as /init, and judge the serial log.  Called by
-# "make kernel-check" (kernel/module.mk).
+# "make kernel-check" (kernel/module.mk).  With KVER=6.12 the guest also runs
+# the tree's membarrier selftests (tools/testing/selftests/membarrier, built
+# static here against the tree's UAPI headers); every one of their results must
+# be "ok" (summary: mb:ok).  The "kcsan" configuration boots without
+# panic_on_warn and judges KCSAN reports: one whose stacks touch a function
+# the series changes fails the run, the others are listed (<log>.kcsan).
 #
 # Environment:
 #   KVER       6.1 (the v1 series, default) or 6.12 (the v2 series with the
 #              test-only patches of kernel/test; config from kernel/config-6.12/)
-#   KCONFIGS   configurations, from kernel/config/<name>.config  (default "base debug")
+#   KCONFIGS   configurations, from kernel/config/<name>.config  (default "base debug";
+#              KVER=6.12 also has "kcsan" and "kcsan-strict", see
+#              kernel/config-6.12/kcsan*.config)
 #   KSCHEMES   refcount and/or tlbstate; with KVER=6.12 also shootdown
 #                                                                  (default "refcount tlbstate")
 #   MUTANT     apply kernel/mutants/<MUTANT>.patch on top; the check is then
@@ -70,6 +77,17 @@ LOGS=$BUILD/logs
 SUMMARY=$BUILD/summary${MUTANT:+-$MUTANT}.txt
 # What a passing serial log must not contain.
 REPORT_RE='BUG:|WARNING:|KASAN|Oops|Kernel panic|general protection fault'
+# KVER=6.12: the kselftests the guest runs (from $SRC/tools/testing/selftests/membarrier).
+SELFTESTS_612="membarrier_test_single_thread membarrier_test_multi_thread"
+SELFTESTS=""
+# KCSAN reports (configuration "kcsan") fail the run when a stack names one of
+# the functions the series changes (kernel/patches-6.12, kernel/test).  The
+# functions that only host inlined changed code -- context_switch() and
+# switch_mm_cid() in __schedule(), mmdrop_lazy_tlb_sched() in
+# finish_task_switch() -- count only as the racing access's own (top) frame:
+# the guest kernels have no debug info to name inlined frames.
+KCSAN_CHANGED_RE='^(switch_mm_irqs_off|arch_lazy_tlb_cpu_uses_mm|lazy_tlb_cpu_uses_mm|shoot_lazy_tlbs|check_offline_lazy_tlbs|cleanup_lazy_tlbs|do_shoot_lazy_tlb|do_check_lazy_tlb|__mmdrop|enter_lazy_tlb|leave_mm|flush_tlb_func|cond_mitigation|l1d_flush_evaluate|idle_task_exit|efi_enter_mm|efi_leave_mm|get_segment_base|get_desc|fix_processor_context|cr4_update_pce|native_flush_tlb_multi|switch_ldt|load_mm_ldt)$'
+KCSAN_TOP_RE='^(__schedule|finish_task_switch)$'
 
 T_START=$(date +%s)
 now() { date +%s; }
@@ -158,6 +176,31 @@ build_guest() {
 }
 timed guest build_guest || die "cannot build the guest test program (libc6-dev?)"
 
+# KVER=6.12: the membarrier selftests of the unpacked tree, built static
+# against its own UAPI headers ("make headers" into $BUILD/hdr once per
+# source stamp: the host's linux-libc-dev may predate the tree's
+# MEMBARRIER_CMD_GET_REGISTRATIONS), with its tools/testing/selftests/kselftest.h.
+build_selftests() {
+	local dir=$SRC/tools/testing/selftests/membarrier t
+	if [ "$(cat "$BUILD/hdr/.stamp" 2>/dev/null)" != "$STAMP" ]; then
+		rm -rf "$BUILD/hdr"
+		$NICE make -s -C "$SRC" O="$BUILD/hdr" ARCH=x86_64 headers >/dev/null || return 1
+		echo "$STAMP" > "$BUILD/hdr/.stamp"
+	fi
+	mkdir -p "$BUILD/selftests"
+	rm -f "$BUILD"/selftests/*
+	for t in $SELFTESTS_612; do
+		$NICE gcc -O2 -static -pthread -isystem "$BUILD/hdr/usr/include" \
+			-o "$BUILD/selftests/$t" "$dir/$t.c" 2>"$BUILD/selftests/$t.log" ||
+			{ cat "$BUILD/selftests/$t.log"; return 1; }
+		rm -f "$BUILD/selftests/$t.log"
+	done
+}
+if [ "$KVER" = 6.12 ]; then
+	SELFTESTS=$SELFTESTS_612
+	timed selftests build_selftests || die "cannot build the membarrier selftests of $SRC"
+fi
+
 # ---------------------------------------------------------------- per run
 declare -a ROWS
 FAILED=0
@@ -185,13 +228,24 @@ configure() { # obj cfg scheme
 	done
 }
 
-build_kernel() { # obj
-	$NICE make -C "$SRC" O="$1" ARCH=x86_64 -j"$JOBS" bzImage > "$1/build.log" 2>&1 ||
+# KCSAN: upstream builds arch/x86/mm/ without it (its Makefile: modpost warnings
+# about __initdata from other files of the folder), and with it tlb.c --
+# switch_mm_irqs_off(), arch_lazy_tlb_cpu_uses_mm(), enter_lazy_tlb(), the
+# flush -- would be invisible to the detector.  The kcsan configuration turns
+# it back on for tlb.o alone (the only tlb.o in these builds).  kernel/sched/
+# stays without it (upstream: noise, cost); its per-file switch would be
+# KCSAN_SANITIZE_core.o, which would also instrument KCSAN's own runtime,
+# kernel/kcsan/core.o.  kernel/fork.c and kernel/kthread.c are instrumented
+# as upstream has them.
+build_kernel() { # obj cfg
+	local extra=()
+	[[ $2 == kcsan* ]] && extra=(KCSAN_SANITIZE_tlb.o=y)
+	$NICE make -C "$SRC" O="$1" ARCH=x86_64 -j"$JOBS" "${extra[@]}" bzImage > "$1/build.log" 2>&1 ||
 		{ tail -40 "$1/build.log"; return 1; }
 }
 
-boot() { # obj log timeout secs
-	local obj=$1 log=$2 tmo=$3 secs=$4
+boot() { # obj log timeout secs cfg
+	local obj=$1 log=$2 tmo=$3 secs=$4 cfg=$5 pow=1
 	cat > "$obj/initramfs.list" <<-EOF
 	dir /dev 0755 0 0
 	nod /dev/console 0600 0 0 c 5 1
@@ -199,17 +253,51 @@ boot() { # obj log timeout secs
 	dir /sys 0755 0 0
 	file /init $BUILD/lazytest 0755 0 0
 	EOF
+	if [ -n "$SELFTESTS" ]; then	# lazytest runs every program in /selftests
+		local t
+		echo "dir /selftests 0755 0 0" >> "$obj/initramfs.list"
+		for t in $SELFTESTS; do
+			echo "file /selftests/$t $BUILD/selftests/$t 0755 0 0" >> "$obj/initramfs.list"
+		done
+	fi
 	"$obj/usr/gen_init_cpio" "$obj/initramfs.list" | gzip -9 > "$obj/initramfs.cpio.gz" || return 1
-	rm -f "$log" "$log.qemu-d"
+	rm -f "$log" "$log.qemu-d" "$log.kcsan"
+	# KCSAN reports call check_panic_on_warn(): with panic_on_warn the
+	# first report, wherever it is, would end the run.  WARNINGs still
+	# fail it (judge).
+	[[ $cfg == kcsan* ]] && pow=0
 	$NICE timeout "$tmo" qemu-system-x86_64 -accel tcg -smp "$KSMP" -m 1G \
 		-nographic -no-reboot -monitor none -display none \
 		-kernel "$obj/arch/x86/boot/bzImage" -initrd "$obj/initramfs.cpio.gz" \
-		-append "console=ttyS0 panic=-1 printk.time=1 oops=panic panic_on_warn=1 lazytest.secs=$secs" \
+		-append "console=ttyS0 panic=-1 printk.time=1 oops=panic panic_on_warn=$pow lazytest.secs=$secs" \
 		-serial file:"$log" ${KQEMU_LOG:+-d "$KQEMU_LOG" -D "$log.qemu-d"} < /dev/null > "$log.qemu" 2>&1
 	local rc=$?
 	[ $rc -eq 124 ] && say "qemu timed out after ${tmo}s"
 	sed -i 's/\r$//' "$log"	# the serial console ends lines with CR LF
 	return 0	# qemu exits 0 after a panic too: the log decides
+}
+
+kv() { # "k1=v1 k2=v2 ..." key -> value
+	tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"
+}
+
+# KCSAN reports of a serial log, one line each into <log>.kcsan:
+# "changed <functions> | <title>" when a stack names a changed function
+# (KCSAN_CHANGED_RE anywhere, KCSAN_TOP_RE as an access's top frame),
+# "other | <title>" otherwise.
+kcsan_classify() { # log
+	sed 's/^\[[ 0-9.]*\] //' "$1" | awk -v any="$KCSAN_CHANGED_RE" -v top="$KCSAN_TOP_RE" '
+	function flush() { if (title != "") print (hit != "" ? "changed" hit : "other") " | " title; title = "" }
+	/^BUG: KCSAN: / { flush(); title = $0; sub(/^BUG: KCSAN: /, "", title); hit = ""; first = 0; next }
+	title == "" { next }
+	/^(Reported by|=====)/ { flush(); next }
+	/ (to|from) 0x[0-9a-f]+ of [0-9]+ bytes by / { first = 1; next }
+	/^ [A-Za-z_][A-Za-z0-9_.]*\+0x/ {
+		fn = $1; sub(/\+0x.*/, "", fn)
+		if (fn ~ any || (first && fn ~ top)) { if (index(hit, " " fn) == 0) hit = hit " " fn }
+		first = 0; next
+	}
+	END { flush() }' > "$1.kcsan"
 }
 
 counter() { # log phase name -> value (empty if absent)
@@ -223,9 +311,16 @@ judge() { # cfg scheme log build_ok -> appends ROWS, sets FAILED
 	grep -q 'KTEST: start' "$log" 2>/dev/null && boot=yes
 	grep -qE 'KTEST: RESULT .* OK$' "$log" 2>/dev/null && result=yes
 	for p in 'BUG:' 'WARNING:' 'KASAN' 'Oops' 'Kernel panic' 'general protection fault'; do
-		n=$(grep -c -- "$p" "$log" 2>/dev/null)
+		# KCSAN's "BUG: KCSAN:" reports are judged apart (below)
+		n=$(grep -v 'BUG: KCSAN:' "$log" 2>/dev/null | grep -c -- "$p")
 		[ "${n:-0}" -gt 0 ] && reports="$reports${reports:+,}$p$n"
 	done
+	local kcsan="" kc kch
+	if grep -q 'BUG: KCSAN:' "$log" 2>/dev/null; then
+		kcsan_classify "$log"
+		kc=$(grep -c . "$log.kcsan"); kch=$(grep -c '^changed' "$log.kcsan")
+		kcsan=" kcsan:$kc/changed:$kch"
+	fi
 	# A guest CPU that faults while delivering a double fault (e.g. with a
 	# freed page directory in CR3) resets the machine without a word on
 	# the console; with -no-reboot QEMU then exits.  Only QEMU's own log
@@ -264,6 +359,23 @@ judge() { # cfg scheme log build_ok -> appends ROWS, sets FAILED
 			if [ "${kused:-0}" -eq 0 ] || [ "${kfinal:-0}" -eq 0 ]; then
 				verdict=FAIL; why="${why:+$why; }kthread_use_mm test: used=${kused:-none} final_mmdrop=${kfinal:-none}"
 			fi
+			# The membarrier selftests: each must have run its whole
+			# plan with every result "ok" (no "not ok", no SKIP) and
+			# exited 0.
+			local t st plan mb=ok
+			for t in $SELFTESTS; do
+				st=$(grep -m1 "KTEST: SELFTEST name=$t " "$log")
+				plan=$(kv "$st" plan)
+				if [ -z "$st" ]; then
+					mb=FAIL; why="${why:+$why; }selftest $t did not run"
+				elif [ "$(kv "$st" exit)" != 0 ] || [ "$(kv "$st" notok)" != 0 ] ||
+				     [ "$(kv "$st" skip)" != 0 ] || [ "${plan:-0}" -lt 1 ] ||
+				     [ "$(kv "$st" ok)" != "$plan" ]; then
+					mb=FAIL; why="${why:+$why; }selftest $t: ${st#*name=$t }"
+				fi
+			done
+			[ -n "$SELFTESTS" ] && counters="$counters mb:$mb"
+			[ "$mb" = ok ] || verdict=FAIL
 			# noevict leaves lazy CPUs for the shootdown: it must send IPIs.
 			if [ "$cfg" = base ] && [ "$scheme" != refcount ] && [ "${ipi2:-0}" -lt "$KMIN_IPIS" ]; then
 				verdict=FAIL; why="${why:+$why; }noevict: ${ipi2:-0} shootdown IPIs < KMIN_IPIS=$KMIN_IPIS"
@@ -271,6 +383,25 @@ judge() { # cfg scheme log build_ok -> appends ROWS, sets FAILED
 		fi
 	else
 		verdict=FAIL; why="no result line"
+	fi
+	counters="$counters$kcsan"
+	# The kcsan configurations are worth something only if the detector
+	# ran: its boot self-test passed, and it set up watchpoints during
+	# the run (its debugfs counters, printed by the guest).
+	if [[ $cfg == kcsan* ]]; then
+		local kst watch
+		kst=$(grep -m1 'KTEST: KCSAN ' "$log")
+		watch=$(kv "$kst" setup_watchpoints)
+		counters="$counters watch:${watch:-?}/races:$(kv "$kst" data_races)"
+		if ! grep -Eq 'kcsan: selftest: ([0-9]+)/\1 tests passed' "$log"; then
+			verdict=FAIL; why="${why:+$why; }KCSAN self-test did not pass (detector not active?)"
+		fi
+		if [ "${watch:-0}" -eq 0 ]; then
+			verdict=FAIL; why="${why:+$why; }KCSAN set up no watchpoint (no KTEST: KCSAN counters?)"
+		fi
+	fi
+	if [ "${kch:-0}" -gt 0 ]; then
+		verdict=FAIL; why="${why:+$why; }KCSAN reports in changed paths (see $log.kcsan)"
 	fi
 	[ -n "$reports" ] && { verdict=FAIL; why="${why:+$why; }kernel reports"; }
 	[ "$verdict" = FAIL ] && FAILED=1
@@ -294,18 +425,19 @@ for cfg in $KCONFIGS; do
 		if ! timed "configure $name" configure "$obj" "$cfg" "$scheme"; then
 			ROWS+=("$(printf '%-26s %-9s %s' "$cfg" "$scheme" "CONFIG FAILED")"); HARNESS_FAILED=1; continue
 		fi
-		if ! timed "build $name" build_kernel "$obj"; then
+		if ! timed "build $name" build_kernel "$obj" "$cfg"; then
 			ROWS+=("$(printf '%-26s %-9s %s' "$cfg" "$scheme" "BUILD FAILED (see $obj/build.log)")"); HARNESS_FAILED=1; continue
 		fi
 		case $cfg in
 		base) secs=$KSECS; tmo=$((secs * 6 + 120));;
-		*) secs=$((KSECS * 2)); tmo=$((secs * 10 + 240));;	# KASAN+lockdep: ~20x slower
+		*) secs=$((KSECS * 2)); tmo=$((secs * 10 + 240));;	# KASAN+lockdep (KCSAN): ~20x slower
 		esac
-		timed "boot $name" boot "$obj" "$log" "$tmo" "$secs" || { HARNESS_FAILED=1; continue; }
+		timed "boot $name" boot "$obj" "$log" "$tmo" "$secs" "$cfg" || { HARNESS_FAILED=1; continue; }
 		grep -E 'KTEST' "$log" | sed 's/^/  guest: /'
 		grep -E "$REPORT_RE" "$log" | head -8 | sed 's/^/  report: /'
 		grep -s '^Triple fault' "$log.qemu-d" | sed 's/^/  report: QEMU: /'
 		judge "$cfg" "$scheme" "$log"
+		[ -s "$log.kcsan" ] && sed 's/^/  kcsan: /' "$log.kcsan"
 		say "serial log: $log"
 	done
 done

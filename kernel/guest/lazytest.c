@@ -35,6 +35,14 @@
  *     CPU 0 kept busy) until the children have exited, so that their
  *     mmdrop() is the final one.
  *
+ * Then, if the initramfs has a /selftests folder (kcheck.sh puts the 6.12
+ * tree's membarrier selftests there), runs each program in it once, echoes
+ * its KTAP output and prints one "KTEST: SELFTEST" line per program with its
+ * exit status and its counts of ok / not ok / SKIP results and of the plan;
+ * the harness judges those lines.
+ *
+ * In a KCSAN kernel it also prints KCSAN's debugfs counters ("KTEST: KCSAN").
+ *
  * Prints "KTEST: RESULT ... OK", the lazy TLB counters of each phase
  * (/proc/lazy_tlb on 6.1, debugfs lazy_tlb/stats on 6.12) and, with the
  * module, a "KTEST: KTHREAD" line of its outcomes, then reboots (qemu
@@ -466,6 +474,99 @@ static void run_child(int kind, int ldt, const char *self)
 	_exit(4);
 }
 
+#ifndef SELFTESTS
+#define SELFTESTS "/selftests"
+#endif
+#define SELFTEST_SECS 120	/* a hung selftest is killed (SIGALRM) and fails */
+
+/*
+ * Run one kselftest program with its output on a pipe: echo each line with
+ * the program's name in front, count the KTAP results, print the outcome.
+ */
+static void run_selftest(const char *name)
+{
+	char path[300], line[512];
+	int fd[2], st = 0, plan = -1, ok = 0, notok = 0, skip = 0, n;
+	pid_t pid;
+	FILE *f;
+
+	snprintf(path, sizeof(path), SELFTESTS "/%s", name);
+	if (pipe(fd)) {
+		printf("KTEST: SELFTEST name=%s exit=-1 error=pipe\n", name);
+		return;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		dup2(fd[1], 1);
+		dup2(fd[1], 2);
+		close(fd[0]);
+		close(fd[1]);
+		alarm(SELFTEST_SECS);	/* survives exec: bounds the test */
+		execl(path, path, (char *)NULL);
+		_exit(127);
+	}
+	close(fd[1]);
+	f = fdopen(fd[0], "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		printf("  selftest %s: %s", name, line);
+		if (sscanf(line, "1..%d", &n) == 1)
+			plan = n;
+		else if (!strncmp(line, "not ok ", 7))
+			notok++;
+		else if (!strncmp(line, "ok ", 3)) {
+			if (strstr(line, "# SKIP"))
+				skip++;
+			else
+				ok++;
+		}
+	}
+	if (f)
+		fclose(f);
+	else
+		close(fd[0]);
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		st = -1;
+	printf("KTEST: SELFTEST name=%s exit=%d signal=%d plan=%d ok=%d notok=%d skip=%d\n",
+	       name, st >= 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1,
+	       st >= 0 && WIFSIGNALED(st) ? WTERMSIG(st) : 0, plan, ok, notok, skip);
+	fflush(stdout);
+}
+
+/* Every program in /selftests, in name order. */
+static void run_selftests(void)
+{
+	struct dirent **ents;
+	int i, n = scandir(SELFTESTS, &ents, NULL, alphasort);
+
+	for (i = 0; i < n; i++) {
+		if (ents[i]->d_name[0] != '.')
+			run_selftest(ents[i]->d_name);
+		free(ents[i]);
+	}
+	if (n >= 0)
+		free(ents);
+}
+
+/*
+ * KCSAN's own counters (debugfs "kcsan", only in KCSAN kernels) on one line:
+ * they show whether the detector set up watchpoints at all in this run.
+ */
+static void print_kcsan_stats(void)
+{
+	FILE *f = fopen(DBG "/kcsan", "r");
+	char name[64];
+	long v;
+
+	if (!f)
+		return;
+	printf("KTEST: KCSAN");
+	while (fscanf(f, " %63[a-z_]: %ld", name, &v) == 2)
+		printf(" %s=%ld", name, v);
+	printf("\n");
+	fclose(f);
+}
+
 static long file_size(const char *path)
 {
 	struct stat st;
@@ -589,6 +690,8 @@ int main(int argc, char **argv)
 	if (i)
 		printf("KTEST: kthread final-mmdrop phase: %d children\n", i);
 	print_kthread_stats();
+	run_selftests();
+	print_kcsan_stats();
 	printf("KTEST: RESULT ncpus=%d scheme=%s pairs=%d roundtrips=%lu membarriers=%lu "
 	       "forks=%lu thp=%lu execs=%lu crashes=%lu umh_execs=%ld hotplugs=%lu "
 	       "failed=%lu secs=%.1f %s\n",
