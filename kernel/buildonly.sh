@@ -86,22 +86,8 @@ CHANGED=$(sed -n 's|^+++ b/||p' $PATCHES | grep -v '^Documentation/' | sort -u)
 CHANGED_RE=$(echo "$CHANGED" | sed 's/[.]/[.]/g' | paste -sd'|')
 
 # ---------------------------------------------------------------- jobs
-configure() { # obj fragment...
-	local obj=$1 f line
-	shift
-	$NICE make -s -C "$SRC" O="$obj" ARCH=x86_64 tinyconfig >/dev/null || return 1
-	"$SRC/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "$@" >/dev/null || return 1
-	$NICE make -s -C "$SRC" O="$obj" ARCH=x86_64 olddefconfig >/dev/null || return 1
-	for f in "$@"; do
-		while read -r line; do
-			grep -qx "$line" "$obj/.config" || { say "config lost: $line"; return 1; }
-		done < <(grep -E '^CONFIG_[A-Z0-9_]+=y' "$f")
-		while read -r line; do
-			line=${line#\# }; line=${line% is not set}
-			! grep -qx "$line=y" "$obj/.config" || { say "config should be off: $line"; return 1; }
-		done < <(grep -E '^# CONFIG_[A-Z0-9_]+ is not set' "$f")
-	done
-}
+. "$HERE/kconfig.sh"
+configure() { kconfig_merge "$@"; } # obj fragment...
 
 declare -a ROWS
 FAILED=0

@@ -10,9 +10,9 @@
 #                 tlbstate, then every mutant of kernel/mutants-6.12/list
 #                 against its declared verdict
 #   2. shootdown: upstream's unfiltered shootdown (the comparison baseline),
-#                 base must pass; debug is run and its verdict printed but not
-#                 judged: it failed in its one boot, an open question
-#                 (docs/kernel.md, "debug with upstream's shootdown")
+#                 base and debug must pass (debug needs patch 12, which
+#                 closes the hotplug hole its failing debug boot found:
+#                 docs/kernel.md, "debug with upstream's shootdown")
 #   3. kcsan:     KCONFIGS=kcsan, refcount and tlbstate: no KCSAN report in a
 #                 function the series changes
 #   4. buildonly: kernel/buildonly.sh -- the product without the test patches
@@ -61,7 +61,7 @@ for p in $FULL_PARTS; do
 	ci)	part "ci (KMUTANTS=all)" yes env KBUILD_DIR="$KBUILD_DIR" KMUTANTS=all bash kernel/ci.sh;;
 	shootdown)
 		part "shootdown base" yes env KBUILD_DIR="$KBUILD_DIR" KCONFIGS=base KSCHEMES=shootdown bash kernel/kcheck.sh
-		part "shootdown debug" no env KBUILD_DIR="$KBUILD_DIR" KCONFIGS=debug KSCHEMES=shootdown bash kernel/kcheck.sh;;
+		part "shootdown debug" yes env KBUILD_DIR="$KBUILD_DIR" KCONFIGS=debug KSCHEMES=shootdown bash kernel/kcheck.sh;;
 	kcsan)	part "kcsan" yes env KBUILD_DIR="$KBUILD_DIR" KCONFIGS=kcsan KSCHEMES="refcount tlbstate" bash kernel/kcheck.sh;;
 	buildonly) part "buildonly" yes env KBUILD_DIR="$KBUILDONLY_DIR" bash kernel/buildonly.sh;;
 	esac

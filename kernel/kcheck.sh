@@ -206,26 +206,16 @@ declare -a ROWS
 FAILED=0
 HARNESS_FAILED=0
 
+. "$HERE/kconfig.sh"
 configure() { # obj cfg scheme
-	local obj=$1 cfg=$2 scheme=$3 f line
+	local obj=$1 cfg=$2 scheme=$3
 	local frags=("$CFGDIR/base.config")
 	[ "$cfg" != base ] && frags+=("$CFGDIR/$cfg.config")
 	# 6.12 debug: the shootdown self-check, for the schemes that shoot down
 	[ "$cfg" = debug ] && [ "$scheme" != refcount ] && [ -f "$CFGDIR/debug-shootdown.config" ] &&
 		frags+=("$CFGDIR/debug-shootdown.config")
 	frags+=("$CFGDIR/$scheme.config")
-	$NICE make -s -C "$SRC" O="$obj" ARCH=x86_64 tinyconfig >/dev/null || return 1
-	"$SRC/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${frags[@]}" >/dev/null || return 1
-	$NICE make -s -C "$SRC" O="$obj" ARCH=x86_64 olddefconfig >/dev/null || return 1
-	for f in "${frags[@]}"; do
-		while read -r line; do
-			grep -qx "$line" "$obj/.config" || { say "config lost: $line"; return 1; }
-		done < <(grep -E '^CONFIG_[A-Z0-9_]+=y' "$f")
-		while read -r line; do
-			line=${line#\# }; line=${line% is not set}
-			! grep -qx "$line=y" "$obj/.config" || { say "config should be off: $line"; return 1; }
-		done < <(grep -E '^# CONFIG_[A-Z0-9_]+ is not set' "$f")
-	done
+	kconfig_merge "$obj" "${frags[@]}"
 }
 
 # KCSAN: upstream builds arch/x86/mm/ without it (its Makefile: modpost warnings
