@@ -41,6 +41,9 @@ KVER=${KVER:-6.12}
 ALL_JOBS="product-tlbstate product-refcount efi-hib-tlbstate rt-tlbstate"
 BJOBS=${BJOBS:-$ALL_JOBS}
 BUILD=${KBUILD_DIR:-$REPO/build/buildonly-6.12}
+# A relative KBUILD_DIR is taken from the caller's folder; make it absolute,
+# since the builds run with make -C "$SRC" O=... from another folder.
+BUILD=$(realpath -m -- "$BUILD")
 TARBALL=${KTARBALL:-/usr/src/linux-source-$KVER.tar.xz}
 CFGDIR=$HERE/config-6.12
 JOBS=${JOBS:-$(nproc)}

@@ -55,6 +55,9 @@ case $KVER in
 	CFGDIR=$HERE/config-6.12; MUTDIR=$HERE/mutants-6.12; SCHEMES_OK="refcount shootdown tlbstate";;
 *)	echo "kernel-check: ERROR: KVER='$KVER' (accepted: 6.1 6.12)"; exit 2;;
 esac
+# A relative KBUILD_DIR is taken from the caller's folder; make it absolute,
+# since the builds run with make -C "$SRC" O=... from another folder.
+BUILD=$(realpath -m -- "$BUILD")
 TARBALL=${KTARBALL:-/usr/src/linux-source-$KVER.tar.xz}
 MUTANT=${MUTANT:-}
 if [ -n "$MUTANT" ]; then

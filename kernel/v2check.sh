@@ -31,6 +31,9 @@ set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
 BUILD=${KBUILD_DIR:-$REPO/build/kernel-6.12}
+# A relative KBUILD_DIR is taken from the caller's folder; make it absolute,
+# since the builds run with make -C "$SRC" O=... from another folder.
+BUILD=$(realpath -m -- "$BUILD")
 TARBALL=${KTARBALL:-/usr/src/linux-source-6.12.tar.xz}
 JOBS=${JOBS:-2}
 STEPS=${STEPS:-apply checkpatch compile}
