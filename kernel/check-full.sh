@@ -14,7 +14,8 @@
 #                 closes the hotplug hole its failing debug boot found:
 #                 docs/kernel.md, "debug with upstream's shootdown")
 #   3. kcsan:     KCONFIGS=kcsan, refcount and tlbstate: no KCSAN report in a
-#                 function the series changes
+#                 function the series changes (its positive control, the
+#                 mutant kcsanrace, runs in part 1)
 #   4. buildonly: kernel/buildonly.sh -- the product without the test patches
 #                 (tlbstate, refcount), EFI + HIBERNATION, PREEMPT_RT
 #

@@ -10,7 +10,9 @@
 #      KVER=6.12: the mutants of kernel/mutants-6.12/list marked "ci yes"
 #                 (KMUTANTS=all: every mutant of the list, what
 #                 "make kernel-check-full" runs).  A "caught" mutant must
-#                 FAIL with a KASAN, BUG: or WARNING: report (or, where the
+#                 FAIL with a KASAN, BUG: or WARNING: report, or, booted in
+#                 a KCSAN configuration ("X-Lazymm-Config: kcsan"), a KCSAN
+#                 report in a function the series changes (or, where the
 #                 list says "triple-fault", a triple fault that QEMU logged);
 #                 a "survives" mutant must pass.
 # Prints each part's duration.  Exits non-zero with a message naming the part
@@ -27,7 +29,7 @@ KMUTANTS=${KMUTANTS:-ci}
 case $KVER in
 6.1) SUMDIR=${KBUILD_DIR:-build/kernel}; MUT_RE='KASAN|BUG:'
      MUTANTS="${MUTANT_CI:-noshootdown}:caught";;
-6.12) SUMDIR=${KBUILD_DIR:-build/kcheck-6.12}; MUT_RE='KASAN|BUG:|WARNING:'
+6.12) SUMDIR=${KBUILD_DIR:-build/kcheck-6.12}; MUT_RE='KASAN|BUG:|WARNING:|KCSAN reports in changed paths'
      export KSMP=${KSMP:-2}
      case $KMUTANTS in
      ci|all) ;;

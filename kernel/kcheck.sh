@@ -21,8 +21,9 @@
 #   KSCHEMES   refcount and/or tlbstate; with KVER=6.12 also shootdown
 #                                                                  (default "refcount tlbstate")
 #   MUTANT     apply kernel/mutants/<MUTANT>.patch on top; the check is then
-#              expected to FAIL (default configs "debug", scheme: the one the
-#              mutant's "X-Lazymm-Scheme:" header names)
+#              expected to FAIL (configuration: the one the mutant's
+#              "X-Lazymm-Config:" header names, default "debug"; scheme: the
+#              one its "X-Lazymm-Scheme:" header names, default tlbstate)
 #   KSECS      seconds the guest test runs in "base"; "debug" runs twice as
 #              long, since KASAN and lockdep make it ~20x slower     (default 10)
 #   KSMP       guest CPUs                                          (default 4)
@@ -61,9 +62,12 @@ BUILD=$(realpath -m -- "$BUILD")
 TARBALL=${KTARBALL:-/usr/src/linux-source-$KVER.tar.xz}
 MUTANT=${MUTANT:-}
 if [ -n "$MUTANT" ]; then
-	# A mutant names the scheme it breaks ("X-Lazymm-Scheme:" in its header).
+	# A mutant names the scheme it breaks ("X-Lazymm-Scheme:" in its header)
+	# and, if not "debug", the configuration that can catch it
+	# ("X-Lazymm-Config:", e.g. kcsan).
 	MSCHEME=$(sed -n 's/^X-Lazymm-Scheme: *//p' "$MUTDIR/$MUTANT.patch" 2>/dev/null | head -1)
-	KCONFIGS=${KCONFIGS:-debug}
+	MCONFIG=$(sed -n 's/^X-Lazymm-Config: *//p' "$MUTDIR/$MUTANT.patch" 2>/dev/null | head -1)
+	KCONFIGS=${KCONFIGS:-${MCONFIG:-debug}}
 	KSCHEMES=${KSCHEMES:-${MSCHEME:-tlbstate}}
 else
 	KCONFIGS=${KCONFIGS:-base debug}
