@@ -173,8 +173,7 @@ int hazptr_domain_stats(struct hazptr_domain *d, struct hazptr_stats *st)
 	c = atomic_load_explicit(&d->count, memory_order_relaxed) +
 	    atomic_load_explicit(&d->deferred, memory_order_relaxed);
 	for_each_rec(d, r)
-		c += atomic_load_explicit(&r->rt_n, memory_order_relaxed) +
-		     atomic_load_explicit(&r->rt_ns, memory_order_relaxed);
+		c += atomic_load_explicit(&r->rt_n, memory_order_relaxed);
 	nrec = atomic_load_explicit(&d->nrecords, memory_order_relaxed);
 	st->pending = c > 0 ? (uint64_t)c : 0;
 	st->reclaimed = atomic_load_explicit(&d->reclaimed, memory_order_relaxed);

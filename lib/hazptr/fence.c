@@ -69,18 +69,13 @@ const char *hazptr_fence_name(enum hazptr_fence mode)
  *
  * Orders: the unlink of every object to be reclaimed (done by the retiring
  *   thread before hazptr_retire(), and made visible to this thread by the
- *   acquire exchange of the retired list, or, for another record's sealed
- *   objects, by the acquire of its seal [pair:hp-seal])  before  the reads
- *   of the slots: this thread's, or the owner's of a sealed chain after
- *   its acquire of the coverage [pair:hp-cover].
+ *   acquire exchange of the retired list)  before  the reads of the slots.
  *   [pair:hp-publish]
  * Pairs with: hazptr_publish_() in include/hazptr.h, between a
  *   reader's slot store and its re-load of the source.
  * Without it: the store-buffering outcome drawn there: the reader re-loads
  *   the old pointer while this thread reads its slot as empty.
- * Who relies on it: scan_pass(), local_pass() (and through seal_cover()
- *   the fence-less passes over covered seals), hazptr_synchronize(),
- *   hazptr_scan().
+ * Who relies on it: scan_pass(), hazptr_synchronize(), hazptr_scan().
  * x86 cost: membarrier mode: one syscall that IPIs every CPU running a
  *   thread of this process (about 1-2 us on 2 CPUs), amortised over a
  *   batch of at least HAZPTR_SCAN_BASE objects; seq_cst mode: one `lock or`.

@@ -41,21 +41,6 @@
 #define HAZPTR_LOCAL_SNAP 64
 #endif
 
-/*
- * Shared fences in local mode (retire.c: retire_local()): every L /
- * HAZPTR_SEAL_DIV retires a record seals what it holds; a heavy fence that
- * any thread's local pass issues afterwards covers the sealed objects, and
- * their owner then reclaims them with its own slot snapshot and no fence of
- * its own.  0: no sealing (each record fences for itself, every L).  A
- * local pass records at most HAZPTR_SEAL_SEEN records' seals.
- */
-#ifndef HAZPTR_SEAL_DIV
-#define HAZPTR_SEAL_DIV 8
-#endif
-#ifndef HAZPTR_SEAL_SEEN
-#define HAZPTR_SEAL_SEEN 16
-#endif
-
 /* Snapshots of at most this many slots are insertion-sorted, larger ones
  * qsort()ed (tests set 1 to run the qsort path). */
 #ifndef HAZPTR_SORT_SMALL
@@ -149,18 +134,6 @@ struct hazptr_rec_priv {
 	_Atomic int rt_steal;			/* a stealer wants the cache */
 	uint64_t last_scan_ns;			/* owner: its last local pass */
 	unsigned int since_check;		/* owner: retires since a clock read */
-	/* Local mode (retire_local()): the cache is rt_head (rt_n objects,
-	 * the oldest rt_tail, set by the retire that finds rt_n == 0) and
-	 * the sealed chain rt_seal (rt_ns objects, sealed as rt_ticket);
-	 * the owner goes to the slow path when rt_n reaches rt_limit.
-	 * rt_seal and rt_ns are under the rt_busy/rt_steal handshake, like
-	 * rt_head (cache_take() takes the sealed chain too); rt_tail,
-	 * rt_limit and rt_ticket are the owner's alone. */
-	struct hazptr_obj *rt_tail;
-	struct hazptr_obj *rt_seal;
-	_Atomic unsigned int rt_ns;		/* length of rt_seal (stats) */
-	unsigned int rt_limit;
-	uint64_t rt_ticket;
 	/* Hand-back (reclaim.c): objects a pass found free, for this
 	 * record's thread to reclaim.  hb_head: pass -> owner; the rest
 	 * is the pass's scratch, under the domain lock. */
@@ -168,11 +141,6 @@ struct hazptr_rec_priv {
 	struct hazptr_obj *hb_first, *hb_last;
 	long hb_n;
 	struct hazptr_rec_priv *hb_touched;
-	/* Shared fences (retire.c: seal_publish(), reclaim.c:
-	 * seal_cover()): seal_seq, the owner's last seal (only it writes);
-	 * fence_cov, the highest seal a completed heavy fence covers. */
-	_Atomic uint64_t seal_seq;
-	_Atomic uint64_t fence_cov;
 };
 
 /* Acquire: pairs with the release that inserts a record in rec_new().
@@ -296,8 +264,7 @@ HAZPTR_HIDDEN bool hb_collect(struct hazptr_domain *d, struct hazptr_rec_priv *s
 			      struct hazptr_obj *obj, struct hazptr_rec_priv **touched);
 HAZPTR_HIDDEN void hb_publish(struct hazptr_domain *d, struct hazptr_rec_priv *touched);
 HAZPTR_HIDDEN long local_pass(struct hazptr_domain *d, struct hazptr_obj *chain,
-			      struct hazptr_obj **keep, struct hazptr_obj **keep_last,
-			      bool fence);
+			      struct hazptr_obj **keep, struct hazptr_obj **keep_last);
 HAZPTR_HIDDEN unsigned long handback_drain(struct hazptr_domain *d, struct hazptr_rec_priv *r);
 HAZPTR_HIDDEN size_t snapshot_slots(struct hazptr_domain *d);
 HAZPTR_HIDDEN void push_chain(struct hazptr_obj *_Atomic *list, struct hazptr_obj *first,

@@ -183,89 +183,24 @@ unsigned long scan_pass(struct hazptr_domain *d, struct hazptr_rec_priv *self,
 }
 
 /*
- * Shared fences (retire.c: retire_local()).  Before its heavy fence a local
- * pass reads every record's last seal; after it, it tells each record that
- * its seal is covered.  A record whose seal is covered reclaims its sealed
- * objects with its own snapshot, without a fence.
- */
-struct seal_seen {
-	struct hazptr_rec_priv *rec;
-	uint64_t seq;
-};
-
-static size_t seal_collect(struct hazptr_domain *d, struct seal_seen *seen)
-{
-	struct hazptr_rec_priv *r;
-	size_t n = 0;
-
-	for_each_rec(d, r) {
-		/* Acquire: pairs with the release in seal_publish(); the
-		 * sealed objects' unlinks happen before our fence.
-		 * [pair:hp-seal] */
-		uint64_t seq = atomic_load_explicit(&r->seal_seq, memory_order_acquire);
-
-		if (n == HAZPTR_SEAL_SEEN)
-			break;		/* the rest fence for themselves */
-		if (seq > atomic_load_explicit(&r->fence_cov, memory_order_relaxed))
-			seen[n++] = (struct seal_seen){ r, seq };
-	}
-	return n;
-}
-
-/*
- * After the heavy fence: each seal seen before it is covered.
- * Orders: this fence (the membarrier or seq_cst fence just issued, and so
- *   every reader's slot store that it made visible, and the sealed
- *   objects' unlinks that seal_collect() acquired)  before  the owner's
- *   slot snapshot for the covered objects.  [pair:hp-cover]
- * Pairs with: the acquire load in seal_covered() (retire.c).
- * Without it: the owner could read the slots before our fence completed
- *   and miss a reader's slot store that the fence was to make visible:
- *   it would free an object that reader then uses.
- * Who relies on it: retire_local()'s fence-less pass over a covered seal.
- * Only raises fence_cov (a later pass may have raised it already).
- */
-static void seal_cover(const struct seal_seen *seen, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		_Atomic uint64_t *cov = &seen[i].rec->fence_cov;
-		uint64_t cur = atomic_load_explicit(cov, memory_order_relaxed);
-
-		while (cur < seen[i].seq &&
-		       !atomic_compare_exchange_weak_explicit(cov, &cur, seen[i].seq,
-							      memory_order_release,
-							      memory_order_relaxed))
-			;
-	}
-}
-
-/*
  * Local mode (retire.c: retire_local()): scan one record's own chain.  The
  * same heavy fence and the same sorted snapshot as scan_pass(), but in a
  * stack buffer and without the domain lock: several threads may run local
- * passes at once, each reclaiming only what it retired.  fence false: no
- * fence of its own, because the chain is covered by another pass's (the
- * caller saw seal_covered()).  Returns the number of survivors (chain
- * *keep..*keep_last), or -1 with the chain untouched if more than
- * HAZPTR_LOCAL_SNAP slots are in use.
+ * passes at once, each reclaiming only what it retired.  Returns the number
+ * of survivors (chain *keep..*keep_last), or -1 with the chain untouched if
+ * more than HAZPTR_LOCAL_SNAP slots are in use.
  */
 long local_pass(struct hazptr_domain *d, struct hazptr_obj *chain,
-		struct hazptr_obj **keep, struct hazptr_obj **keep_last, bool fence)
+		struct hazptr_obj **keep, struct hazptr_obj **keep_last)
 {
 	const void *snap[HAZPTR_LOCAL_SNAP];
-	struct seal_seen seen[HAZPTR_SEAL_SEEN];
 	struct hazptr_rec_priv *r;
 	struct hazptr_obj *obj, *next;
 	unsigned long freed = 0;
 	long kept = 0;
 	size_t n = 0;
 
-	if (fence) {
-		size_t nseen = HAZPTR_SEAL_DIV ? seal_collect(d, seen) : 0;
-
-		hazptr_heavy_fence_(d->fence);		/* [pair:hp-publish] */
-		seal_cover(seen, nseen);
-	}
+	hazptr_heavy_fence_(d->fence);		/* [pair:hp-publish] */
 	for_each_rec(d, r) {
 		for (unsigned int i = 0; i < HAZPTR_NR_SLOTS; i++) {
 			/* [pair:hp-release] */

@@ -59,33 +59,21 @@
 /* Retired lists                                                       */
 /* ------------------------------------------------------------------ */
 
-/* Take r's whole cache, its sealed chain included (the owner inside
- * cache_enter(), or a stealer that saw rt_busy clear).  Returns its
- * length; the chain is *first..*last. */
+/* Take r's whole cache (the owner inside cache_enter(), or a stealer that
+ * saw rt_busy clear).  Returns its length; the chain is *first..*last. */
 HAZPTR_HIDDEN long cache_take(struct hazptr_rec_priv *r, struct hazptr_obj **first,
 		       struct hazptr_obj **last)
 {
 	struct hazptr_obj *o = atomic_load_explicit(&r->rt_head, memory_order_relaxed);
-	struct hazptr_obj *seal = r->rt_seal;
 	long n = 0;
 
 	atomic_store_explicit(&r->rt_head, NULL, memory_order_relaxed);
 	atomic_store_explicit(&r->rt_n, 0, memory_order_relaxed);
-	r->rt_seal = NULL;
-	atomic_store_explicit(&r->rt_ns, 0, memory_order_relaxed);
-	if (!o) {
-		o = seal;
-		seal = NULL;
-	}
 	*first = o;
 	*last = NULL;
 	for (; o; o = o->hp_next) {
 		*last = o;
 		n++;
-		if (!o->hp_next && seal) {	/* then the sealed chain */
-			o->hp_next = seal;
-			seal = NULL;
-		}
 	}
 	return n;
 }
@@ -195,139 +183,44 @@ int hazptr_domain_set_delay(struct hazptr_domain *d, uint64_t ns)
 }
 
 /*
- * Local mode with shared fences.  A record's cache holds the objects
- * retired since its last check (rt_head..rt_tail, n) and the sealed chain
- * (rt_seal, ns), everything older.  Every g = L / HAZPTR_SEAL_DIV retires
- * (the check, here) the owner
- *  - reclaims the sealed chain if a heavy fence covered its seal since
- *    (another thread's local pass: fence_cov >= rt_ticket), with its own
- *    slot snapshot and no fence of its own (local_pass(.., false));
- *  - then, if it holds L objects (or the time trigger is due), runs a
- *    local pass with its own fence over all of them, which also covers
- *    every other record's last seal (reclaim.c: seal_cover());
- *  - else seals all it holds: it becomes the sealed chain, and its seal
- *    number goes to seal_seq (seal_publish()).
- * So a record holds < L objects as before, and each is reclaimed by the
- * thread that retired it, but at 2 threads a fence is issued every ~2L - g
- * domain retires instead of every L: the thread behind finds its objects
- * covered by the other's fence (docs/hazptr.md has the numbers).  Objects
- * are then freed by the thread that retired them (see reclaim.c for why
- * that matters).  The survivors stay on the record, in the cache; a
- * snapshot too large for the stack buffer sends the chain to the shared
- * list instead.
+ * Local mode: scan this thread's own list (first..., n objects) now.
+ * Objects are then reclaimed by the thread that retired them, with no
+ * shared write and no lock (see reclaim.c for why that matters).  The
+ * survivors go back on the record; a snapshot too large for the stack
+ * buffer sends the whole chain to the shared list instead.
  */
-
-/*
- * Seal: the objects retired so far (the caller's sealed chain) get the
- * number r->rt_ticket.
- * Orders: this thread's retires of the sealed objects (and so the unlinks
- *   that preceded them)  before  a local pass's heavy fence in any thread
- *   that reads the new seal_seq.  [pair:hp-seal]
- * Pairs with: the acquire loads in seal_collect() (reclaim.c).
- * Without it: a fencer could see the seal but not an unlink; a reader
- *   that protects after its fence would then validate a pointer the fence
- *   was taken to cover, and the owner, told "covered", would free it.
- * Who relies on it: retire_local()'s reclaim of a covered sealed chain.
- */
-static void seal_publish(struct hazptr_rec_priv *r)
-{
-	r->rt_ticket++;
-	atomic_store_explicit(&r->seal_seq, r->rt_ticket, memory_order_release);
-}
-
-/*
- * Has a heavy fence covered r's seal `ticket`?  Acquire: pairs with the
- * release in seal_cover(), so that the fence (and through it every slot
- * store it made visible) happens before our slot snapshot.  [pair:hp-cover]
- */
-static bool seal_covered(struct hazptr_rec_priv *r, uint64_t ticket)
-{
-	return atomic_load_explicit(&r->fence_cov, memory_order_acquire) >= ticket;
-}
-
-/* The chain cur..tail (n objects) then seal (ns objects) as one chain. */
-static struct hazptr_obj *chain_join(struct hazptr_obj *cur, struct hazptr_obj *tail,
-				     struct hazptr_obj *seal)
-{
-	if (!cur)
-		return seal;
-	tail->hp_next = seal;
-	return cur;
-}
-
 static void retire_local(struct hazptr_domain *d, struct hazptr_rec_priv *r,
-			 struct hazptr_obj *cur, struct hazptr_obj *tail, long n,
-			 struct hazptr_obj *seal, long ns, unsigned int lim, bool due)
+			 struct hazptr_obj *first, long n)
 {
-	struct hazptr_obj *keep, *keep_last, *all, *last;
+	struct hazptr_obj *keep, *keep_last;
 	long nkeep;
-	unsigned int g;
 
 	tls_in_pass = d;	/* callbacks' retires: shared list, no pass */
-	if (seal && !due && HAZPTR_SEAL_DIV && seal_covered(r, r->rt_ticket)) {
-		nkeep = local_pass(d, seal, &keep, &keep_last, false);
-		if (nkeep < 0)
-			goto overflow;
-		if (keep) {	/* survivors: back with the unsealed ones */
-			keep_last->hp_next = cur;
-			if (!cur)
-				tail = keep_last;
-			cur = keep;
-			n += nkeep;
-		}
-		seal = NULL;
-		ns = 0;
-	}
-	if (due || !HAZPTR_SEAL_DIV || (unsigned long)(n + ns) >= lim) {
-		cur = chain_join(cur, tail, seal);
-		n += ns;
-		seal = NULL;
-		ns = 0;
-		nkeep = local_pass(d, cur, &keep, &keep_last, true);
-		if (nkeep < 0)
-			goto overflow;
-		if (atomic_load_explicit(&d->delay_ns, memory_order_relaxed))
-			r->last_scan_ns = hazptr_now_ns_();
-		r->since_check = 0;
-		cur = keep;
-		tail = keep_last;
-		n = nkeep;
-	} else if (cur) {
-		seal = chain_join(cur, tail, seal);
-		ns += n;
-		cur = tail = NULL;
-		n = 0;
-		seal_publish(r);
-	}
+	nkeep = local_pass(d, first, &keep, &keep_last);
+	if (atomic_load_explicit(&d->delay_ns, memory_order_relaxed))
+		r->last_scan_ns = hazptr_now_ns_();
+	r->since_check = 0;
 	tls_in_pass = NULL;
-	/* The next check: g more retires, or the L-th object held (ns < L
-	 * here: ns + n >= L ran the pass above). */
-	g = HAZPTR_SEAL_DIV ? lim / HAZPTR_SEAL_DIV : lim;
-	r->rt_limit = (unsigned int)n + (g ? g : 1);
-	if (r->rt_limit > lim - (unsigned int)ns)
-		r->rt_limit = lim - (unsigned int)ns;
-	if (!cur && !seal)
+	if (nkeep < 0) {	/* snapshot overflow */
+		struct hazptr_obj *last = first;
+
+		while (last->hp_next)
+			last = last->hp_next;
+		publish(d, first, last, n, false);
+		return;
+	}
+	if (!keep)
 		return;
 	if (cache_enter(r)) {
-		/* The cache is empty: only this thread fills it, and
-		 * callbacks' retires went to the shared list. */
-		atomic_store_explicit(&r->rt_head, cur, memory_order_relaxed);
-		atomic_store_explicit(&r->rt_n, (unsigned int)n, memory_order_relaxed);
-		r->rt_tail = tail;
-		r->rt_seal = seal;
-		atomic_store_explicit(&r->rt_ns, (unsigned int)ns, memory_order_relaxed);
+		keep_last->hp_next = atomic_load_explicit(&r->rt_head, memory_order_relaxed);
+		atomic_store_explicit(&r->rt_head, keep, memory_order_relaxed);
+		atomic_store_explicit(&r->rt_n, atomic_load_explicit(&r->rt_n,
+				      memory_order_relaxed) + (unsigned int)nkeep,
+				      memory_order_relaxed);
 		cache_exit(r);
-		return;
+	} else {		/* a cleanup is taking the caches */
+		publish(d, keep, keep_last, nkeep, false);
 	}
-	/* A cleanup is taking the caches: hand ours to the domain too. */
-	goto to_shared;
-overflow:	/* more slots in use than the stack buffer holds */
-	tls_in_pass = NULL;
-to_shared:	/* (after an own pass's join, seal is NULL and cur is all) */
-	all = seal ? chain_join(cur, tail, seal) : cur;
-	for (last = all; last->hp_next; last = last->hp_next)
-		;
-	publish(d, all, last, n + ns, false);
 }
 
 /*
@@ -352,29 +245,17 @@ static __attribute__((noinline)) void retire_slow(struct hazptr_domain *d,
 		obj->hp_owner = r;
 		obj->hp_next = atomic_load_explicit(&r->rt_head, memory_order_relaxed);
 		atomic_store_explicit(&r->rt_head, obj, memory_order_relaxed);
-		if (n == 1)
-			r->rt_tail = obj;
-		/* Every retire counts toward the clock check, a cache
-		 * limit's included (local mode's seals do not reset it). */
-		if (!delay_due(d, r, local) && n < (local ? r->rt_limit : HAZPTR_RETIRE_BATCH)) {
+		if (n < (local ? local : HAZPTR_RETIRE_BATCH) && !delay_due(d, r, local)) {
 			atomic_store_explicit(&r->rt_n, n, memory_order_relaxed);
 			cache_exit(r);
 			return;
 		}
 		if (local) {
 			/* All of the cache, without walking it. */
-			struct hazptr_obj *tail = r->rt_tail, *seal = r->rt_seal;
-			long ns = atomic_load_explicit(&r->rt_ns, memory_order_relaxed);
-			bool due = r->since_check == HAZPTR_DELAY_CHECK;
-
 			atomic_store_explicit(&r->rt_head, NULL, memory_order_relaxed);
 			atomic_store_explicit(&r->rt_n, 0, memory_order_relaxed);
-			r->rt_seal = NULL;
-			atomic_store_explicit(&r->rt_ns, 0, memory_order_relaxed);
 			cache_exit(r);
-			if (due)
-				r->since_check = 0;
-			retire_local(d, r, obj, tail, n, seal, ns, local, due);
+			retire_local(d, r, obj, n);
 			return;
 		}
 		taken = cache_take(r, &first, &last);
@@ -427,13 +308,11 @@ void hazptr_retire(struct hazptr_domain *d, struct hazptr_obj *obj,
 		unsigned int local = atomic_load_explicit(&r->domain->local_limit,
 							  memory_order_relaxed);
 
-		if (n < (local ? r->rt_limit : HAZPTR_RETIRE_BATCH)) {
+		if (n < (local ? local : HAZPTR_RETIRE_BATCH)) {
 			r->since_check++;	/* as delay_due() below the mark */
 			obj->hp_owner = r;
 			obj->hp_next = atomic_load_explicit(&r->rt_head, memory_order_relaxed);
 			atomic_store_explicit(&r->rt_head, obj, memory_order_relaxed);
-			if (n == 1)
-				r->rt_tail = obj;
 			atomic_store_explicit(&r->rt_n, n, memory_order_relaxed);
 			cache_exit(r);
 			return;

@@ -395,114 +395,11 @@ static void test_worker(void)
 	printf("ok   worker: reclaims with no retires, errors, fork, destroy\n");
 }
 
-/*
- * Shared fences (local mode): thread B retires `keep`, which the main
- * thread protects, and L/2 - 1 others, and stops; the main thread then
- * retires L objects, and its pass at the L-th issues the heavy fence.
- * B's objects are still pending (B has not run).  B then retires until
- * its next check, which finds its sealed objects covered by that fence
- * and reclaims them -- before B holds L, so through no fence of its own
- * -- except `keep`, which the main thread still protects.  (Shared mode,
- * HZT_SHARED: no seals; the test does not apply.)
- */
-#ifndef HZT_SHARED
-static struct hazptr_domain *sf_d;
-static struct node *_Atomic sf_keep;
-static _Atomic int sf_phase;
-static _Atomic long sf_half, sf_more;
-
-static void *sf_thread(void *arg)
-{
-	long half, more = 0;
-	struct node *keep = atomic_load(&sf_keep);
-
-	(void)arg;
-	hazptr_rec_get(sf_d);
-	atomic_store(&sf_phase, 1);
-	while (atomic_load(&sf_phase) != 2)
-		t_sleep_us(100);
-	half = atomic_load(&sf_half);
-	hazptr_retire(sf_d, &keep->hp, keep, node_reclaim);
-	for (long i = 1; i < half; i++)
-		retire_new(sf_d, (int)i);
-	atomic_store(&sf_phase, 3);
-	while (atomic_load(&sf_phase) != 4)
-		t_sleep_us(100);
-	/* Until the reclaimed count moves past the main thread's L. */
-	while (atomic_load(&n_reclaimed) <= 2 * half && half + more < 2 * half - 1) {
-		retire_new(sf_d, 0);
-		more++;
-	}
-	atomic_store(&sf_more, more);
-	atomic_store(&sf_phase, 5);
-	return NULL;
-}
-#endif
-
-static void test_shared_fence(void)
-{
-#ifndef HZT_SHARED
-	struct hazptr_rec *r;
-	struct hazptr_stats st;
-	struct node *keep = malloc(sizeof(*keep));
-	struct node *_Atomic src;
-	long L, half, b_freed;
-	pthread_t t;
-
-	sf_d = hazptr_domain_create(0);
-	CHECK(sf_d && keep);
-	r = hazptr_rec_get(sf_d);
-	atomic_store(&n_reclaimed, 0);
-	hazptr_domain_set_delay(sf_d, 0);
-	keep->val = 7;
-	atomic_init(&src, keep);
-	CHECK(HAZPTR_PROTECT(r, 0, &src) == keep);
-	atomic_store(&src, NULL);
-	atomic_store(&sf_keep, keep);
-	atomic_store(&sf_phase, 0);
-	t_create(&t, sf_thread, NULL);
-	while (atomic_load(&sf_phase) != 1)
-		t_sleep_us(100);
-	CHECK_EQ(hazptr_domain_stats(sf_d, &st), 0);
-	CHECK_EQ(st.records, 2);
-	L = st.threshold;	/* L = min(T, 2T / R) = T with two records */
-	half = L / 2;
-	atomic_store(&sf_half, half);
-	atomic_store(&sf_phase, 2);
-	while (atomic_load(&sf_phase) != 3)
-		t_sleep_us(100);
-	CHECK_EQ(atomic_load(&n_reclaimed), 0);
-	for (long i = 0; i < L; i++)
-		retire_new(sf_d, (int)i);
-	/* Our pass took our L objects, not B's. */
-	CHECK_EQ(atomic_load(&n_reclaimed), L);
-	atomic_store(&sf_phase, 4);
-	while (atomic_load(&sf_phase) != 5)
-		t_sleep_us(100);
-	b_freed = atomic_load(&n_reclaimed) - L;
-	CHECK(b_freed > 0);			/* B's seal was covered */
-	CHECK(half + atomic_load(&sf_more) < L);	/* below B's own limit */
-	CHECK(b_freed <= half - 1);		/* never `keep` */
-	CHECK_EQ(keep->val, 7);
-	CHECK_EQ(hazptr_domain_stats(sf_d, &st), 0);
-	CHECK_EQ((long)st.pending, half + atomic_load(&sf_more) - b_freed);
-	t_join(t);
-	hazptr_clear(r, 0);
-	CHECK_EQ(hazptr_cleanup(sf_d), 0);
-	CHECK_EQ(atomic_load(&n_reclaimed), L + half + atomic_load(&sf_more));
-	CHECK_EQ(hazptr_domain_destroy(sf_d), 0);
-	printf("ok   shared fence: another thread's pass covers a sealed list "
-	       "(%ld of %ld reclaimed after %ld more retires), protected survives\n",
-	       b_freed, half, atomic_load(&sf_more));
-#endif
-}
-
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("hazptr features: fence=%s\n", hazptr_fence_name(hazptr_fence_mode()));
 	test_delay();
-	test_shared_fence();
 	test_protect_many();
 	test_ref();
 	torture_ref(false);

@@ -33,12 +33,6 @@
  * callback), which the writer checks, and the age check covers the
  * cohort's own passes.
  *
- * --fencer adds a thread that retires objects of its own (never read) as
- * fast as it can: its local passes' heavy fences then cover the writer's
- * sealed objects, which the writer reclaims with no fence of its own
- * (shared fences, lib/hazptr/retire.c), and the age check covers those
- * fence-less passes.
- *
  * --busted replaces hazptr_retire() by an immediate reclaim (a library that
  * ignores hazard pointers); the suite runs it and expects FAILURE, which
  * shows that the age check catches a premature reclaim.
@@ -195,34 +189,6 @@ static void *writer(void *arg)
 		grave_bump(false);
 		if ((n_updates & 63) == 0)
 			sched_yield();	/* let readers run on 2 CPUs */
-	}
-	return NULL;
-}
-
-/* --fencer: a second retiring thread (see the top). */
-static bool use_fencer;
-static _Atomic uint64_t fencer_retired, fencer_reclaimed;
-
-static void fencer_reclaim(struct hazptr_obj *obj)
-{
-	free(obj);
-	atomic_fetch_add_explicit(&fencer_reclaimed, 1, memory_order_relaxed);
-}
-
-static void *fencer(void *arg)
-{
-	(void)arg;
-	if (!hazptr_rec_get(dom))
-		DIE("hazptr_rec_get: %s", strerror(errno));
-	while (!atomic_load_explicit(&writer_stop, memory_order_relaxed)) {
-		struct hazptr_obj *o = malloc(sizeof(*o));
-
-		if (!o)
-			DIE("out of memory");
-		hazptr_retire(dom, o, o, fencer_reclaim);
-		if ((atomic_fetch_add_explicit(&fencer_retired, 1,
-					       memory_order_relaxed) & 63) == 0)
-			sched_yield();
 	}
 	return NULL;
 }
@@ -385,7 +351,7 @@ static void usage(const char *argv0)
 {
 	fprintf(stderr, "usage: %s [--reads N] [--min-seconds S] [--readers N] [--seconds MAX]\n"
 		"          [--seed S] [--delay-us D] [--many] [--hold] [--cohort]\n"
-		"          [--fencer] [--busted]\n"
+		"          [--busted]\n"
 		"  --reads N        stop after N reads in total (default 10000000)\n"
 		"  --min-seconds S  but run at least S seconds (default 0)\n"
 		"  --readers N      looping reader threads (default 2)\n"
@@ -395,7 +361,6 @@ static void usage(const char *argv0)
 		"  --many           readers protect through hazptr_protect_many()\n"
 		"  --hold           looping readers use holds (per-CPU slots via rseq)\n"
 		"  --cohort         retire into a cohort, destroyed every 1024 updates\n"
-		"  --fencer         a second thread retires (its fences cover the writer's)\n"
 		"  --busted         reclaim at once instead of retiring: must FAIL\n", argv0);
 	exit(2);
 }
@@ -421,7 +386,7 @@ int main(int argc, char **argv)
 	uint64_t seed = 1, max_s = 240, hist[NBUCKETS] = { 0 }, bad = 0, t0, ns;
 	uint64_t delay_us = 0;
 	bool delay_set = false;
-	pthread_t wt, st, ct, ft;
+	pthread_t wt, st, ct;
 	struct sigaction sa;
 	struct hazptr_stats hs;
 	int ok = 1;
@@ -446,8 +411,6 @@ int main(int argc, char **argv)
 			use_hold = true;
 		else if (!strcmp(argv[i], "--cohort"))
 			use_cohort = true;
-		else if (!strcmp(argv[i], "--fencer"))
-			use_fencer = true;
 		else if (!strcmp(argv[i], "--busted"))
 			busted = true;
 		else
@@ -484,8 +447,6 @@ int main(int argc, char **argv)
 		DIE("out of memory");
 	t0 = t_start = t_now_ns();
 	t_create(&wt, writer, NULL);
-	if (use_fencer)
-		t_create(&ft, fencer, NULL);
 	for (unsigned int i = 0; i < nreaders; i++) {
 		readers[i].seed = seed * 0x9e3779b97f4a7c15ull + i + 1;
 		t_create(&readers[i].tid, reader, &readers[i]);
@@ -512,8 +473,6 @@ int main(int argc, char **argv)
 		t_join(readers[i].tid);
 	atomic_store(&writer_stop, 1);
 	t_join(wt);
-	if (use_fencer)
-		t_join(ft);
 	ns = t_now_ns() - t0;
 
 	/* Everything retired must come back once nobody protects anything. */
@@ -536,13 +495,6 @@ int main(int argc, char **argv)
 			(unsigned long long)n_retired, (unsigned long long)n_reclaimed,
 			(unsigned long long)n_freed, (unsigned long long)hs.pending);
 		ok = 0;
-	}
-	if (use_fencer) {
-		printf("fencer: retired %llu, reclaimed %llu\n",
-		       (unsigned long long)atomic_load(&fencer_retired),
-		       (unsigned long long)atomic_load(&fencer_reclaimed));
-		if (atomic_load(&fencer_retired) != atomic_load(&fencer_reclaimed))
-			ok = 0;
 	}
 	if (hazptr_domain_destroy(dom) != 0) {
 		fprintf(stderr, "hazptr_domain_destroy failed\n");
