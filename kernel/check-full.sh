@@ -18,11 +18,17 @@
 #                 mutant kcsanrace, runs in part 1)
 #   4. buildonly: kernel/buildonly.sh -- the product without the test patches
 #                 (tlbstate, refcount), EFI + HIBERNATION, PREEMPT_RT
+#   5. smp8:      debug on 8 guest vCPUs with a 60 s guest test (KSMP=8
+#                 KSECS=30), upstream's shootdown, tlbstate and refcount, in
+#                 that order (the shootdown part leaves obj-debug built for
+#                 shootdown): more CPUs lazy on a dying mm at once, more
+#                 teardown IPIs, more hotplug cycles
 #
 # Every part runs even if an earlier one failed; a summary names each part's
 # outcome and time.  Environment: KBUILD_DIR (kernel-check folder, default
 # build/kcheck-6.12), KBUILDONLY_DIR (default build/buildonly-6.12), KSMP
-# (default 2), FULL_PARTS (default "ci shootdown kcsan buildonly").
+# (default 2; the smp8 part uses 8), FULL_PARTS (default "ci shootdown kcsan
+# buildonly smp8").
 # Exit status: 0 every judged part passed; 1 one failed; 2 bad arguments or a
 # harness error in a part.
 
@@ -31,10 +37,10 @@ cd "$(dirname "$0")/.." || exit 2
 export KVER=6.12 KSMP=${KSMP:-2}
 KBUILD_DIR=${KBUILD_DIR:-build/kcheck-6.12}
 KBUILDONLY_DIR=${KBUILDONLY_DIR:-build/buildonly-6.12}
-FULL_PARTS=${FULL_PARTS:-ci shootdown kcsan buildonly}
+FULL_PARTS=${FULL_PARTS:-ci shootdown kcsan buildonly smp8}
 for p in $FULL_PARTS; do
-	case $p in ci|shootdown|kcsan|buildonly) ;;
-	*) echo "kernel/check-full.sh: unknown part '$p' (accepted: ci shootdown kcsan buildonly)"; exit 2;;
+	case $p in ci|shootdown|kcsan|buildonly|smp8) ;;
+	*) echo "kernel/check-full.sh: unknown part '$p' (accepted: ci shootdown kcsan buildonly smp8)"; exit 2;;
 	esac
 done
 T0=$(date +%s)
@@ -65,6 +71,8 @@ for p in $FULL_PARTS; do
 		part "shootdown debug" yes env KBUILD_DIR="$KBUILD_DIR" KCONFIGS=debug KSCHEMES=shootdown bash kernel/kcheck.sh;;
 	kcsan)	part "kcsan" yes env KBUILD_DIR="$KBUILD_DIR" KCONFIGS=kcsan KSCHEMES="refcount tlbstate" bash kernel/kcheck.sh;;
 	buildonly) part "buildonly" yes env KBUILD_DIR="$KBUILDONLY_DIR" bash kernel/buildonly.sh;;
+	smp8)	part "smp8 debug (60 s)" yes env KBUILD_DIR="$KBUILD_DIR" KCONFIGS=debug \
+			KSCHEMES="shootdown tlbstate refcount" KSMP=8 KSECS=30 bash kernel/kcheck.sh;;
 	esac
 done
 
