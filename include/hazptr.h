@@ -112,7 +112,10 @@ const char *hazptr_fence_name(enum hazptr_fence mode);
 
 struct hazptr_domain;	/* opaque */
 
-/* hazptr_domain_create() flag: use HAZPTR_FENCE_SEQ_CST for this domain. */
+/* hazptr_domain_create() flag: use HAZPTR_FENCE_SEQ_CST for this domain
+ * (readers fence, passes send no IPI).  Retires still avoid locked
+ * instructions where the process has membarrier: cleanup's cache steal
+ * issues it (docs/hazptr.md, "Fence modes"). */
 #define HAZPTR_DOMAIN_FENCE 0x1u
 
 /* NULL + errno (EINVAL: unknown flag; ENOMEM). */

@@ -325,7 +325,8 @@ int main(int argc, char **argv)
 
 	rep = (struct hzb_report){ .csv = o.csv, .impls = o.impls,
 				   .samples = o.samples, .sample_ns = sample_ns,
-				   .ds = (o.works & ~MICRO_MASK) != 0, .nops = o.nops };
+				   .ds = (o.works & ~MICRO_MASK) != 0,
+				   .micro = (o.works & MICRO_MASK) != 0, .nops = o.nops };
 	hzb_report_header(&rep);
 	for (unsigned int t = 0; t < o.nthreads; t++)
 		for (int wl = 0; wl < NWORK; wl++) {

@@ -60,7 +60,7 @@ void hzb_report_cell(const struct hzb_report *r, unsigned int threads,
 			printf("%s,%u,%s,%.3f", hzb_impls[im]->name, threads,
 			       hzb_work_name[wl], ns[im]);
 			if (ds)
-				printf(",%.4f,%.0f,%.0f,%.0f\n", med[C_MOPS][im],
+				printf(",%.6g,%.0f,%.0f,%.0f\n", med[C_MOPS][im],
 				       med[C_RETIRED][im], med[C_PEAK][im], med[C_END][im]);
 			else
 				printf(r->ds ? ",,,,\n" : "\n");
@@ -78,9 +78,12 @@ void hzb_report_cell(const struct hzb_report *r, unsigned int threads,
 			       hzb_work_name[wl], threads, hzb_impls[im]->name, ns[im],
 			       vbare, vhz, "-", "-", "-", "-");
 		} else {
-			printf("%-14s %7u  %-18s %10.2f  %8s  %9s  %8.3f  %9.0f  %10.0f  %10.0f\n",
+			/* Three significant digits below 1 (a 100,000-key
+			 * list runs a few thousand operations a second). */
+			printf("%-14s %7u  %-18s %10.2f  %8s  %9s  %8.*f  %9.0f  %10.0f  %10.0f\n",
 			       hzb_work_name[wl], threads, hzb_impls[im]->name, ns[im],
-			       vbare, vhz, med[C_MOPS][im], med[C_RETIRED][im],
+			       vbare, vhz, med[C_MOPS][im] >= 1 || med[C_MOPS][im] <= 0 ? 3 :
+			       med[C_MOPS][im] >= 0.1 ? 4 : 6, med[C_MOPS][im], med[C_RETIRED][im],
 			       med[C_PEAK][im], med[C_END][im]);
 		}
 	}
@@ -90,9 +93,18 @@ void hzb_report_footer(const struct hzb_report *r)
 {
 	if (r->csv)
 		return;
-	printf("(median of %u samples of %.0f ms; ratio > 1: slower than bare "
-	       "or hazptr-membarrier, same run; retire, cohort: ns per object "
-	       "incl. reclaim)\n", r->samples, r->sample_ns / 1e6);
+	if (r->nops && !r->micro)
+		printf("(median of %u samples of %llu operations per thread; ",
+		       r->samples, (unsigned long long)r->nops);
+	else if (r->nops)
+		printf("(median of %u samples: data structures %llu operations "
+		       "per thread, the rest %.0f ms; ", r->samples,
+		       (unsigned long long)r->nops, r->sample_ns / 1e6);
+	else
+		printf("(median of %u samples of %.0f ms; ", r->samples,
+		       r->sample_ns / 1e6);
+	printf("ratio > 1: slower than bare or hazptr-membarrier, same run; "
+	       "retire, cohort: ns per object incl. reclaim)\n");
 	if (r->ds)
 		printf("(data structures: %s; Mops/s: all workers together; retired, "
 		       "unrecl-max, unrecl-end: objects retired in the sample, retired "

@@ -16,6 +16,7 @@ enum { C_NS, C_MOPS, C_RETIRED, C_PEAK, C_END, NCOL };
 struct hzb_report {
 	bool csv;
 	bool ds;		/* data-structure rows too: their columns */
+	bool micro;		/* micro-benchmark rows too (always timed) */
 	uint64_t nops;		/* --ops (0: timed samples) */
 	unsigned int impls;	/* selection mask over enum impl */
 	unsigned int samples;

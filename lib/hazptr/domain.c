@@ -98,8 +98,9 @@ static void domain_init(struct hazptr_domain *d, unsigned int flags)
 	atomic_init(&d->worker_runs, 0);
 	atomic_init(&d->delay_ns, HAZPTR_DELAY_DEFAULT_NS);
 	atomic_init(&d->last_pass_ns, hazptr_now_ns_());
+	d->cache_fence = hazptr_fence_mode();
 	d->fence = (flags & HAZPTR_DOMAIN_FENCE) ? HAZPTR_FENCE_SEQ_CST
-						 : hazptr_fence_mode();
+						 : d->cache_fence;
 	rc = pthread_mutex_init(&d->lock, NULL);
 	if (rc)
 		hazptr_die("hazptr_domain_create: pthread_mutex_init: %s", strerror(rc));

@@ -122,6 +122,7 @@ struct hazptr_rec_priv {
 	/* Cold fields, on their own line: written at claim/release only. */
 	struct hazptr_domain *domain HAZPTR_ALIGNED;
 	bool light;				/* membarrier mode: no reader fence */
+	bool cache_light;			/* retire cache: no owner fence */
 	struct hazptr_rec_priv *_Atomic next;	/* domain list, prepend-only */
 	_Atomic int state;
 	struct hazptr_rec_priv *tls_next;	/* owning thread's list */
@@ -209,15 +210,20 @@ HAZPTR_HIDDEN void drain_all(struct hazptr_domain *d);
  * Orders: owner's store rt_busy = 1  before  its load of rt_steal;
  *   stealer's store rt_steal = 1  before  its loads of rt_busy.
  *   [pair:hp-retire-cache]
- * Pairs with: the heavy fence in steal_caches() (retire.c).
+ * Pairs with: the heavy fence in steal_caches() (retire.c), issued in
+ *   d->cache_fence: membarrier wherever the process has it, also in a
+ *   HAZPTR_DOMAIN_FENCE domain.  The reader fence is a per-domain choice
+ *   (what readers pay); this one is between a retirer and cleanup, which
+ *   is rare, so it is asymmetric whenever it can be.
  * Without it (store buffering):
  *   owner: hazptr_retire()             stealer: hazptr_cleanup()
  *     rt_busy = 1  (buffered)            rt_steal = 1  (buffered)
  *     load rt_steal -> 0                 load rt_busy -> 0
  *     head = obj (obj->next = old head)  take head, head = NULL
  *   => the `old head` chain is on both sides: reclaimed twice.
- * x86 cost: membarrier mode: nothing (compiler barrier); seq_cst mode: one
- *   `lock or` (like the CAS it replaces).  Under ThreadSanitizer
+ * x86 cost: membarrier available (either domain kind): nothing (compiler
+ *   barrier); without membarrier (or HAZPTR_FORCE_FENCE): one `lock or`
+ *   (like the CAS it replaces).  Under ThreadSanitizer
  *   (HAZPTR_TSAN_): a locked RMW on a thread-private word (see
  *   hazptr_full_fence_()).
  * The releases (rt_busy = 0, rt_steal = 0) and acquires (loads of them)
@@ -229,7 +235,7 @@ static inline bool cache_enter(struct hazptr_rec_priv *r)
 #if HAZPTR_TSAN_
 	hazptr_full_fence_();
 #else
-	if (r->light)
+	if (r->cache_light)
 		atomic_signal_fence(memory_order_seq_cst);
 	else
 		atomic_thread_fence(memory_order_seq_cst);
@@ -292,6 +298,10 @@ struct hazptr_domain {
 	_Atomic unsigned int nexplicit;
 	_Atomic unsigned int ncohorts;	/* live cohorts (cohort.c) */
 	enum hazptr_fence fence;
+	/* The retire-cache handshake's stealer fence: the process's mode
+	 * (membarrier wherever it works), even in a HAZPTR_DOMAIN_FENCE
+	 * domain, whose readers fence for themselves: see cache_enter(). */
+	enum hazptr_fence cache_fence;
 	bool is_default;
 	pthread_mutex_t lock;		/* one pass at a time; record insertion */
 	const void **scan_buf;		/* under lock: room for every slot */

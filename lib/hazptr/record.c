@@ -50,6 +50,7 @@ static struct hazptr_rec_priv *rec_new(struct hazptr_domain *d, int state)
 	}
 	memset(r, 0, sizeof(*r));
 	r->light = d->fence == HAZPTR_FENCE_MEMBARRIER;
+	r->cache_light = d->cache_fence == HAZPTR_FENCE_MEMBARRIER;
 	for (unsigned int i = 0; i < HAZPTR_NR_SLOTS; i++)
 		atomic_init(&r->pub.hp_slot[i], NULL);
 	r->domain = d;

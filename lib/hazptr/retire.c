@@ -86,7 +86,7 @@ HAZPTR_HIDDEN void steal_caches(struct hazptr_domain *d)
 
 	for_each_rec(d, r)
 		atomic_store_explicit(&r->rt_steal, 1, memory_order_relaxed);
-	hazptr_heavy_fence_(d->fence);		/* [pair:hp-retire-cache] */
+	hazptr_heavy_fence_(d->cache_fence);	/* [pair:hp-retire-cache] */
 	for_each_rec(d, r) {
 		struct hazptr_obj *first, *last;
 		long n;
